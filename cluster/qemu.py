@@ -1,0 +1,143 @@
+"""The one place that builds QEMU command lines for Tessera nodes.
+
+Every launcher (cluster/launch, tests/node/run_node_test.py, ci/bench and
+later the multi-node cluster scripts) calls qemu_argv(); nobody else spells
+QEMU flags.  Usage:
+
+    import qemu
+    argv = qemu.qemu_argv("build/guest/kernel/tessera.elf",
+                          "build/guest/initrd.img",
+                          smp=2, bootargs=qemu.bootargs("test_boot", ["4"]))
+    subprocess.run(argv)
+
+The guest ends QEMU through the sifive_test finisher, so QEMU's exit status
+is the guest's (0 = pass).  The serial console is on stdio.
+
+Later issues add disks, NICs on a vde2 switch and a GPU: each becomes one
+more keyword argument that appends its own -device group through a small
+helper here (see _device_args), so callers never build raw flags.
+"""
+
+import os
+import re
+import shlex
+
+QEMU = "qemu-system-riscv64"
+OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+SMP_MIN, SMP_MAX = 1, 8
+GDB_PORT = 1234
+
+_MEM_RE = re.compile(r"^[1-9][0-9]*[MG]$")
+
+
+class QemuConfigError(ValueError):
+    """A node configuration that QEMU would refuse or that Tessera does not support."""
+
+
+def check_smp(smp):
+    """Return smp as an int in SMP_MIN..SMP_MAX or raise QemuConfigError."""
+    if isinstance(smp, bool) or not re.match(r"^[0-9]+$", str(smp).strip()):
+        raise QemuConfigError("smp must be an integer, got %r" % (smp,))
+    n = int(str(smp).strip())
+    if not SMP_MIN <= n <= SMP_MAX:
+        raise QemuConfigError("smp must be %d..%d, got %d" % (SMP_MIN, SMP_MAX, n))
+    return n
+
+
+def check_mem(mem):
+    """Return mem normalised ("256M", "1G") or raise QemuConfigError.
+
+    Accepts a positive integer followed by M or G (lower case too); the size
+    must be at least 64M (the kernel, OpenSBI and the boot image need room)
+    and at most 16G.
+    """
+    m = str(mem).strip().upper()
+    if not _MEM_RE.match(m):
+        raise QemuConfigError("mem must look like 256M or 1G, got %r" % (mem,))
+    mib = int(m[:-1]) * (1024 if m.endswith("G") else 1)
+    if not 64 <= mib <= 16384:
+        raise QemuConfigError("mem must be 64M..16G, got %s" % m)
+    return m
+
+
+def bootargs(init=None, args=(), extra=""):
+    """Compose the kernel command line: "init=<prog> [extra] -- <args>".
+
+    args is a string (passed as is) or a list of words.  Returns "" when
+    there is nothing to pass, so the kernel's default (init) applies.
+    """
+    parts = []
+    if init:
+        if not re.match(r"^[A-Za-z0-9_.-]{1,31}$", init):
+            raise QemuConfigError("bad program name %r" % (init,))
+        parts.append("init=" + init)
+    if extra:
+        parts.append(extra)
+    if isinstance(args, str):
+        args = args.strip()
+        if args:
+            parts += ["--", args]
+    elif args:
+        parts += ["--"] + [str(a) for a in args]
+    return " ".join(parts)
+
+
+def _device_args():
+    """Devices every node has.  None for now: no network, disk or GPU yet.
+
+    Later: virtio-blk-pci per disk, virtio-net-pci on a vde2 switch
+    (never user/tap/socket networking), virtio-gpu-pci.
+    """
+    return ["-nic", "none"]
+
+
+def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
+              icount=False, qmp_socket=None, extra=()):
+    """Return the argv list that boots one Tessera node.
+
+    kernel, initrd: paths to tessera.elf and initrd.img (must exist).
+    smp: harts 1..8.  mem: "256M"-style size.  bootargs: kernel command line.
+    gdb: stop at reset and wait for gdb on tcp::1234 (-s -S).
+    icount: deterministic instruction counting for benchmarks.
+    qmp_socket: path of a UNIX socket for QMP control (server, no wait).
+    extra: further QEMU arguments appended verbatim (for experiments).
+    Raises QemuConfigError on a bad value, FileNotFoundError on a missing file.
+    """
+    smp = check_smp(smp)
+    mem = check_mem(mem)
+    for path in (kernel, initrd):
+        if not os.path.isfile(path):
+            raise FileNotFoundError("no such file: %s" % path)
+    if any(c in bootargs for c in "\n\r\0"):
+        raise QemuConfigError("bootargs must be one line")
+    argv = [QEMU,
+            "-machine", "virt",
+            "-cpu", "rv64",
+            "-bios", OPENSBI,
+            "-kernel", kernel,
+            "-initrd", initrd,
+            "-smp", str(smp),
+            "-m", mem,
+            "-nographic",
+            "-no-reboot"]
+    if bootargs:
+        argv += ["-append", bootargs]
+    argv += _device_args()
+    if icount:
+        argv += ["-icount", "shift=0,sleep=off"]
+    if gdb:
+        argv += ["-s", "-S"]
+    if qmp_socket:
+        argv += ["-qmp", "unix:%s,server=on,wait=off" % qmp_socket]
+    argv += list(extra)
+    return argv
+
+
+def format_argv(argv):
+    """argv as one shell-quoted line, for logs and for copy-paste."""
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def gdb_hint(kernel):
+    """The command that attaches gdb to a node started with gdb=True."""
+    return "gdb-multiarch %s -ex 'target remote :%d'" % (shlex.quote(kernel), GDB_PORT)

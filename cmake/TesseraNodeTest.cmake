@@ -1,0 +1,66 @@
+# Host mode: declare node tests, each booting one QEMU with the guest kernel
+# and boot image (TESSERA_KERNEL, TESSERA_INITRD) through
+# tests/node/run_node_test.py.
+#
+# tessera_node_test(NAME <name> PROGRAM <program>
+#                   [ARGS "<words passed after -->"]
+#                   [SMP <harts 1..8, default 1>] [MEM <size, default 256M>]
+#                   [TIMEOUT <seconds, default 60>] [ICOUNT]
+#                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
+#
+# Adds the ctest test node_<name> (labels: node + LABELS) that boots with
+# "init=<program> -- <args>" and passes iff QEMU exits 0, every EXPECT regex
+# (Python syntax) is in the serial log and no line matches a FORBID regex or
+# the kernel-panic pattern.  The log is build/test-logs/node_<name>.log.
+# Regexes go through CMake first: write "\\d" for \d; a ';' splits a list.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+
+set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
+set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
+
+function(tessera_node_test)
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT"
+		"EXPECT;FORBID;LABELS")
+	if(T_UNPARSED_ARGUMENTS)
+		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
+	endif()
+	if(NOT T_NAME OR NOT T_PROGRAM)
+		message(FATAL_ERROR "tessera_node_test: NAME and PROGRAM are required")
+	endif()
+	if(NOT T_SMP)
+		set(T_SMP 1)
+	endif()
+	if(NOT T_MEM)
+		set(T_MEM 256M)
+	endif()
+	if(NOT T_TIMEOUT)
+		set(T_TIMEOUT 60)
+	endif()
+
+	set(bootargs "init=${T_PROGRAM}")
+	if(NOT "${T_ARGS}" STREQUAL "")
+		string(APPEND bootargs " -- ${T_ARGS}")
+	endif()
+	set(cmd ${Python3_EXECUTABLE} ${TESSERA_NODE_RUNNER}
+		--kernel ${TESSERA_KERNEL} --initrd ${TESSERA_INITRD}
+		--name node_${T_NAME} --smp ${T_SMP} --mem ${T_MEM}
+		--timeout ${T_TIMEOUT} --bootargs "${bootargs}"
+		--log-dir ${TESSERA_TEST_LOG_DIR})
+	if(T_ICOUNT)
+		list(APPEND cmd --icount)
+	endif()
+	foreach(re IN LISTS T_EXPECT)
+		list(APPEND cmd --expect "${re}")
+	endforeach()
+	foreach(re IN LISTS T_FORBID)
+		list(APPEND cmd --forbid "${re}")
+	endforeach()
+
+	set(labels node ${T_LABELS})
+	add_test(NAME node_${T_NAME} COMMAND ${cmd})
+	math(EXPR ctest_timeout "${T_TIMEOUT} + 30")
+	set_tests_properties(node_${T_NAME} PROPERTIES
+		TIMEOUT ${ctest_timeout}
+		LABELS "${labels}"
+		SKIP_RETURN_CODE 77)
+endfunction()

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Boot one Tessera node under QEMU and judge it: the ctest harness of node tests.
+
+A test passes iff QEMU exits with status 0 (the guest wrote PASS to the
+sifive_test finisher), every --expect regex appears in the serial log and no
+line matches a --forbid regex (a kernel panic is always forbidden).  QEMU runs
+in its own process group with a hard timeout.  The serial log is always
+written to <log-dir>/<name>.log; on failure its tail is printed.
+
+Exit status: 0 pass, 1 fail, 77 skip (QEMU or OpenSBI not installed).
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "cluster"))
+import qemu  # noqa: E402  (cluster/qemu.py builds every QEMU command line)
+
+EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
+PANIC_RE = r"(?i)\bpanic"
+TAIL_LINES = 40
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description="Boot one Tessera node in QEMU and check its exit code and serial log.",
+        epilog="exit status: 0 pass, 1 fail, 77 skip (QEMU/OpenSBI missing). "
+               "The kernel-panic pattern %r is always forbidden." % PANIC_RE)
+    ap.add_argument("--kernel", required=True, help="kernel ELF (build/guest/kernel/tessera.elf)")
+    ap.add_argument("--initrd", required=True, help="boot image (build/guest/initrd.img)")
+    ap.add_argument("--name", required=True, help="test name; the log is <log-dir>/<name>.log")
+    ap.add_argument("--smp", type=int, default=1, help="harts, 1..8 (default 1)")
+    ap.add_argument("--mem", default="256M", help="guest RAM (default 256M)")
+    ap.add_argument("--timeout", type=float, default=60,
+                    help="seconds before QEMU is killed and the test fails (default 60)")
+    ap.add_argument("--bootargs", default="",
+                    help='kernel command line, e.g. "init=test_boot -- 4"')
+    ap.add_argument("--expect", action="append", default=[], metavar="REGEX",
+                    help="must appear in the serial log (repeatable)")
+    ap.add_argument("--forbid", action="append", default=[], metavar="REGEX",
+                    help="no serial line may match (repeatable)")
+    ap.add_argument("--log-dir", default=".", help="where <name>.log goes (default .)")
+    ap.add_argument("--icount", action="store_true",
+                    help="run with -icount shift=0,sleep=off (deterministic timing)")
+    return ap.parse_args(argv)
+
+
+def compile_all(patterns, what):
+    out = []
+    for p in patterns:
+        try:
+            out.append((p, re.compile(p, re.M)))
+        except re.error as e:
+            raise SystemExit("run_node_test: bad %s regex %r: %s" % (what, p, e))
+    return out
+
+
+def kill_group(proc):
+    """End QEMU and anything it started: TERM, then KILL after 2 s."""
+    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def run_qemu(argv, log_path, timeout):
+    """Run argv, copying its output to log_path as it comes.
+
+    Returns (exit status or None on timeout, elapsed seconds, log text).
+    """
+    start = time.monotonic()
+    deadline = start + timeout
+    chunks = []
+    with open(log_path, "wb") as log:
+        log.write(("# " + qemu.format_argv(argv) + "\n").encode())
+        log.flush()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        fd = proc.stdout.fileno()
+        timed_out = False
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
+                    break
+                ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+                if not ready:
+                    continue
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                chunks.append(data)
+                log.write(data)
+                log.flush()
+            if not timed_out:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+        except BaseException:
+            kill_group(proc)
+            raise
+        finally:
+            proc.stdout.close()
+        if timed_out:
+            kill_group(proc)
+        status = None if timed_out else proc.wait()
+        elapsed = time.monotonic() - start
+        log.write(("# timeout after %.0f s\n" % timeout if status is None
+                   else "# qemu exit status %d after %.1f s\n" % (status, elapsed)).encode())
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    return status, elapsed, text
+
+
+def judge(status, text, timeout, expects, forbids):
+    """Return a list of failure reasons (empty = pass)."""
+    reasons = []
+    for pat, rx in forbids:
+        for line in text.splitlines():
+            if rx.search(line):
+                reasons.append("forbidden /%s/ in line: %s" % (pat, line.strip()[:120]))
+                break
+    if status is None:
+        reasons.append("timeout after %g s" % timeout)
+    elif status != 0:
+        reasons.append("qemu exit status %d" % status)
+    for pat, rx in expects:
+        if not rx.search(text):
+            reasons.append("expected /%s/ not in log" % pat)
+    return reasons
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def main(argv=None):
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    args = parse_args(argv)
+    expects = compile_all(args.expect, "--expect")
+    forbids = compile_all([PANIC_RE] + args.forbid, "--forbid")
+    os.makedirs(args.log_dir, exist_ok=True)
+    log_path = os.path.abspath(os.path.join(args.log_dir, args.name + ".log"))
+
+    if not (shutil.which(qemu.QEMU) and os.path.isfile(qemu.OPENSBI)):
+        msg = "SKIP %s: %s or %s not installed (run ci/deps)" % (args.name, qemu.QEMU, qemu.OPENSBI)
+        with open(log_path, "w") as f:
+            f.write(msg + "\n")
+        print(msg)
+        return EXIT_SKIP
+    try:
+        argv_q = qemu.qemu_argv(args.kernel, args.initrd, smp=args.smp, mem=args.mem,
+                                bootargs=args.bootargs, icount=args.icount)
+    except (qemu.QemuConfigError, FileNotFoundError) as e:
+        with open(log_path, "w") as f:
+            f.write("run_node_test: %s\n" % e)
+        print("FAIL %s: %s (log %s)" % (args.name, e, log_path))
+        return EXIT_FAIL
+
+    print("run_node_test: %s" % qemu.format_argv(argv_q), flush=True)
+    status, elapsed, text = run_qemu(argv_q, log_path, args.timeout)
+    reasons = judge(status, text, args.timeout, expects, forbids)
+    if not reasons:
+        print("PASS %s: exit 0, %d expected pattern(s) found, no forbidden line (%.1f s)"
+              % (args.name, len(expects), elapsed))
+        return EXIT_PASS
+    lines = text.splitlines()
+    print("---- last %d of %d serial lines ----" % (min(TAIL_LINES, len(lines)), len(lines)))
+    for line in lines[-TAIL_LINES:]:
+        print(line)
+    print("---- full log: %s" % log_path)
+    print("FAIL %s: %s (%.1f s)" % (args.name, "; ".join(reasons), elapsed))
+    return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
