@@ -1,0 +1,21 @@
+# Flags of the guest build: kernel and user programs (RV64IMAC, no FPU).
+set(TESSERA_ARCH -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany)
+# Linking selects the multilib by -march; extension suffixes defeat the match.
+set(TESSERA_LINK_ARCH -march=rv64imac -mabi=lp64 -mcmodel=medany)
+set(TESSERA_ABI_INCLUDE ${CMAKE_SOURCE_DIR}/ipc/include)
+option(TESSERA_DIRECT_MAP "reach RAM through a direct map instead of hugepage slots" OFF)
+
+# tessera_program(<name> <source>...): a user program linked with picolibc and
+# Tessera's libc glue; packed into the boot image (initrd.img) under <name>.
+function(tessera_program name)
+	add_executable(${name} ${ARGN})
+	target_compile_options(${name} PRIVATE ${TESSERA_ARCH} ${TESSERA_WARNINGS}
+		--specs=picolibc.specs -O2 -g -fno-omit-frame-pointer)
+	target_include_directories(${name} PRIVATE ${TESSERA_ABI_INCLUDE}
+		${CMAKE_SOURCE_DIR}/libc/include)
+	target_link_options(${name} PRIVATE ${TESSERA_LINK_ARCH} --specs=picolibc.specs
+		-nostartfiles -T ${CMAKE_SOURCE_DIR}/libc/user.ld -Wl,-z,max-page-size=4096
+		-Wl,--gc-sections -Wl,-u,_start)
+	target_link_libraries(${name} PRIVATE tessera_libc)
+	set_property(GLOBAL APPEND PROPERTY TESSERA_PROGRAMS ${name})
+endfunction()

@@ -1,0 +1,39 @@
+/* Constants of the user/kernel ABI that the system calls take. */
+#ifndef TESSERA_ABI_H
+#define TESSERA_ABI_H
+
+/* mem_alloc / mem_protect protections. */
+#define MEM_R 0x1u
+#define MEM_W 0x2u
+#define MEM_X 0x4u
+
+/* task_spawn flags. */
+#define SPAWN_PRIV 0x1u		/* child inherits the caller's privilege */
+
+/* Limits a caller can rely on. */
+#define TS_PAGE_SIZE	 4096ul
+#define TS_USER_TOP	 0x4000000000ul	/* first address above user space */
+#define TS_STACK_TOP	 0x3ffffff000ul	/* initial sp; a guard page above */
+#define TS_STACK_SIZE	 0x10000ul	/* initial stack mapped by spawn */
+#define TS_ARGS_MAX	 2048ul		/* bytes of spawn arguments */
+#define TS_NAME_MAX	 31ul		/* program name length */
+#define TS_LOG_MAX	 1024ul		/* bytes per log call */
+
+/* info keys. */
+enum ts_info {
+	INFO_FREE_PAGES,	/* pages free in the allocator (caches included) */
+	INFO_TOTAL_PAGES,	/* pages of RAM managed by the allocator */
+	INFO_NHARTS,		/* harts online */
+	INFO_HART_ID,		/* hart the caller runs on */
+	INFO_NTASKS,		/* live tasks (zombies included) */
+	INFO_TASK_CPU_NS,	/* arg = tid: CPU time the task has used */
+	INFO_TIMEBASE_HZ,	/* rate of the time CSR */
+	INFO_KHEAP_BYTES,	/* kernel heap bytes in use */
+	INFO_PAGE_CACHE,	/* arg = hart: pages in that hart's free-page cache */
+	INFO_BENCH_PAGE,	/* arg = 0 cached, 1 uncached: run a kernel page
+				   alloc+free loop of 1000 and return insn-time
+				   ticks (privileged, for ci/bench) */
+	INFO_COUNT
+};
+
+#endif

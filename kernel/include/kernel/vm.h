@@ -1,0 +1,53 @@
+/*
+ * Address spaces and the kernel's window onto physical memory.
+ *
+ * kmap(slot, pa) returns a kernel pointer to physical address `pa` through
+ * this hart's temporary gigapage slot `slot` (retargeted when needed, with
+ * sfence.vma of that address only).  The pointer is valid until the next
+ * kmap of the same slot on this hart.  Slots: KMAP_PT for page-table walks,
+ * KMAP_DATA for data pages.  The kernel never keeps a kmap pointer across a
+ * schedule.
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { KMAP_PT = 0, KMAP_DATA = 1 };
+
+struct vmspace {
+	uint64_t *root;		/* kernel VA (heap page) */
+	uint64_t root_pa;
+	uint64_t npages;	/* user pages mapped (data, not tables) */
+};
+
+void *kmap(int slot, uint64_t pa);
+void vm_init_kernel(void);	/* boot hart: build the kernel tables */
+void vm_init_hart(void);	/* every hart: switch to its own root */
+void *kmmio_map(uint64_t pa, uint64_t size);
+void vm_switch(struct vmspace *vs);	/* NULL: the hart's kernel root */
+void vm_leave_user(void);	/* to the kernel root unless already there */
+
+int vm_create(struct vmspace *vs);
+void vm_destroy(struct vmspace *vs);	/* frees every page and table */
+
+/* Map/unmap/protect user pages.  Ranges are checked: page-aligned, inside
+ * user space, no overflow.  Each is all-or-nothing. */
+int vm_alloc(struct vmspace *vs, uint64_t va, uint64_t size, unsigned prot);
+int vm_map_phys(struct vmspace *vs, uint64_t va, uint64_t pa, uint64_t size,
+		unsigned prot, uint64_t pte_flags);
+int vm_free(struct vmspace *vs, uint64_t va, uint64_t size);
+int vm_protect(struct vmspace *vs, uint64_t va, uint64_t size, unsigned prot);
+
+/* Copy between kernel buffers and a user range, checking every page is
+ * mapped user-accessible with the needed permission.  0 or -ERR_FAULT. */
+int vm_copyin(struct vmspace *vs, void *dst, uint64_t uva, size_t n);
+int vm_copyout(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
+/* Copy physical bytes (e.g. from the boot image) into a user range that the
+ * kernel mapped, ignoring user permissions. */
+int vm_fill(struct vmspace *vs, uint64_t uva, uint64_t src_pa, size_t n);
+
+int vm_check_range(uint64_t va, uint64_t size);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * Scheduler: pre-emptive, fair per group first, then per task, on all harts.
+ *
+ * Each hart has a run queue of the runnable tasks waiting for it.  A hart
+ * picks the task whose group has used the least CPU time (group vruntime,
+ * shared by all harts, so fairness between groups holds across harts), and
+ * within that group the task that has used the least (task vruntime).  The
+ * running task is pre-empted at a timer tick when a better task waits.
+ * A woken task goes to its last hart if that hart idles, else to any idle
+ * hart (which is sent an IPI), else to the shortest queue; an idle hart
+ * steals from the longest queue before it sleeps in wfi.  An idle hart with
+ * no sleeper to wake sets no timer, so an idle node costs the host nothing.
+ *
+ * Every function here runs with sched_lock held unless it says otherwise.
+ */
+#include <stdint.h>
+#include <tessera/errors.h>
+#include <kernel/hart.h>
+#include <kernel/memlayout.h>
+#include <kernel/printk.h>
+#include <kernel/riscv.h>
+#include <kernel/sbi.h>
+#include <kernel/task.h>
+#include <kernel/vm.h>
+
+uint64_t timebase_hz = 10000000;
+static struct task *sleepers;		/* sorted by wake_at */
+
+uint64_t
+ns_to_ticks(uint64_t ns)
+{
+	if (ns > UINT64_MAX / timebase_hz)
+		return UINT64_MAX / 2;
+	return ns * timebase_hz / 1000000000ull;
+}
+
+uint64_t
+time_ns(void)
+{
+	uint64_t t = rdtime();
+	return t / timebase_hz * 1000000000ull + t % timebase_hz * 1000000000ull / timebase_hz;
+}
+
+static uint64_t
+quantum_ticks(void)
+{
+	return timebase_hz / 1000000 * SCHED_QUANTUM_US;
+}
+
+static void
+rq_add(struct hart *h, struct task *t)
+{
+	t->hart = h->index;
+	t->rq_prev = NULL;
+	t->rq_next = h->rq_head;
+	if (h->rq_head)
+		h->rq_head->rq_prev = t;
+	h->rq_head = t;
+	h->rq_len++;
+}
+
+static void
+rq_remove(struct task *t)
+{
+	struct hart *h = &harts[t->hart];
+
+	if (t->rq_prev)
+		t->rq_prev->rq_next = t->rq_next;
+	else
+		h->rq_head = t->rq_next;
+	if (t->rq_next)
+		t->rq_next->rq_prev = t->rq_prev;
+	t->rq_next = t->rq_prev = NULL;
+	h->rq_len--;
+}
+
+/* a runs before b? */
+static int
+better(const struct task *a, const struct task *b)
+{
+	if (a->group->vruntime != b->group->vruntime)
+		return a->group->vruntime < b->group->vruntime;
+	return a->vruntime < b->vruntime;
+}
+
+static struct task *
+rq_best(struct hart *h)
+{
+	struct task *best = NULL;
+
+	for (struct task *t = h->rq_head; t; t = t->rq_next)
+		if (!best || better(t, best))
+			best = t;
+	return best;
+}
+
+void
+sched_account(struct task *t)
+{
+	struct hart *h = this_hart();
+	uint64_t now = rdtime();
+	uint64_t d = now - h->slice_start;
+
+	h->slice_start = now;
+	t->cpu_ticks += d;
+	t->vruntime += d;
+	t->group->vruntime += d;
+}
+
+void
+hart_send_ipi(unsigned index)
+{
+	if (index != this_hart()->index)
+		sbi_send_ipi(1ul << (harts[index].hartid % 64), harts[index].hartid / 64 * 64);
+}
+
+static struct hart *
+choose_hart(struct task *t)
+{
+	struct hart *last = &harts[t->hart];
+
+	if (last->online && last->idle)
+		return last;
+	for (unsigned i = 0; i < nharts; i++)
+		if (harts[i].online && harts[i].idle)
+			return &harts[i];
+	struct hart *best = last->online ? last : this_hart();
+	for (unsigned i = 0; i < nharts; i++)
+		if (harts[i].online && harts[i].rq_len + (harts[i].cur != NULL) <
+					   best->rq_len + (best->cur != NULL))
+			best = &harts[i];
+	return best;
+}
+
+void
+sched_enqueue(struct task *t)
+{
+	struct hart *h = choose_hart(t);
+
+	t->state = TASK_RUNNABLE;
+	rq_add(h, t);
+	if (h->idle) {
+		h->idle = 0;	/* one IPI is enough */
+		hart_send_ipi(h->index);
+	}
+}
+
+void
+sched_dequeue(struct task *t)
+{
+	rq_remove(t);
+}
+
+static void
+sleep_remove(struct task *t)
+{
+	for (struct task **pp = &sleepers; *pp; pp = &(*pp)->sl_next) {
+		if (*pp == t) {
+			*pp = t->sl_next;
+			break;
+		}
+	}
+	t->sl_next = NULL;
+}
+
+/* A blocked (sleeping, waiting or new) task becomes runnable. */
+void
+sched_wakeup(struct task *t)
+{
+	struct group *g = t->group;
+
+	if (t->state == TASK_SLEEPING)
+		sleep_remove(t);
+	if (!g->nrunnable) {
+		uint64_t m = group_min_active_vruntime();
+		if (m != UINT64_MAX && g->vruntime < m)
+			g->vruntime = m;
+	}
+	g->nrunnable++;
+	if (t->vruntime < g->min_vruntime)
+		t->vruntime = g->min_vruntime;
+	sched_enqueue(t);
+}
+
+static void
+wake_sleepers(uint64_t now)
+{
+	while (sleepers && sleepers->wake_at <= now) {
+		struct task *t = sleepers;
+		t->frame.x[10] = 0;
+		sched_wakeup(t);
+	}
+}
+
+static void
+program_timer(struct hart *h, uint64_t now)
+{
+	uint64_t deadline = UINT64_MAX;
+
+	if (h->cur)
+		deadline = now + quantum_ticks();
+	if (sleepers && sleepers->wake_at < deadline)
+		deadline = sleepers->wake_at;
+	sbi_set_timer(deadline);
+}
+
+/* Move one waiting task from the longest other queue to `h`. */
+static struct task *
+steal(struct hart *h)
+{
+	struct hart *victim = NULL;
+
+	for (unsigned i = 0; i < nharts; i++)
+		if (&harts[i] != h && harts[i].rq_head &&
+		    (!victim || harts[i].rq_len > victim->rq_len))
+			victim = &harts[i];
+	if (!victim)
+		return NULL;
+	struct task *t = rq_best(victim);
+	rq_remove(t);
+	rq_add(h, t);
+	return t;
+}
+
+/* Let an idle hart steal when this hart has tasks waiting. */
+static void
+balance(struct hart *h)
+{
+	if (!h->rq_head)
+		return;
+	for (unsigned i = 0; i < nharts; i++) {
+		if (harts[i].online && harts[i].idle) {
+			harts[i].idle = 0;
+			hart_send_ipi(i);
+			return;
+		}
+	}
+}
+
+/* Run `t` (on this hart's queue, sched_lock held): never returns. */
+static void __attribute__((noreturn))
+run(struct hart *h, struct task *t)
+{
+	uint64_t now = rdtime();
+
+	rq_remove(t);
+	t->state = TASK_RUNNING;
+	t->hart = h->index;
+	if (t->vruntime > t->group->min_vruntime)
+		t->group->min_vruntime = t->vruntime;
+	h->cur = t;
+	h->idle = 0;
+	h->slice_start = now;
+	program_timer(h, now);
+	spin_unlock(&sched_lock);
+	if (h->root != t->vs.root)
+		vm_switch(&t->vs);
+	h->frame = &t->frame;
+	if (t->killed)
+		task_exit(t, t->exit_status);
+	user_return(&t->frame);
+}
+
+/* Called through sched_restart (arch/trap.S) on a fresh kernel stack. */
+void schedule_inner(void) __attribute__((noreturn));
+void
+schedule_inner(void)
+{
+	struct hart *h = this_hart();
+
+	for (;;) {
+		spin_lock(&sched_lock);
+		uint64_t now = rdtime();
+		wake_sleepers(now);
+		struct task *t = rq_best(h);
+		if (!t)
+			t = steal(h);
+		if (t)
+			run(h, t);
+		h->cur = NULL;
+		h->idle = 1;
+		program_timer(h, now);
+		spin_unlock(&sched_lock);
+		vm_leave_user();
+		uint64_t t0 = rdtime();
+		while (!(csr_read(sip) & (SIP_SSIP | SIP_STIP)) && h->idle)
+			wfi();
+		h->ticks_idle += rdtime() - t0;
+		csr_clear(sip, SIP_SSIP);
+	}
+}
+
+void
+sched_tick(void)
+{
+	struct hart *h = this_hart();
+	struct task *t = h->cur;
+
+	spin_lock(&sched_lock);
+	sched_account(t);
+	wake_sleepers(h->slice_start);
+	struct task *best = rq_best(h);
+	if (best && better(best, t)) {
+		t->state = TASK_RUNNABLE;
+		rq_add(h, t);
+		h->cur = NULL;
+		balance(h);
+		run(h, best);
+	}
+	balance(h);
+	program_timer(h, h->slice_start);
+	spin_unlock(&sched_lock);
+	sched_return();
+}
+
+void
+sched_yield(void)
+{
+	struct hart *h = this_hart();
+	struct task *t = h->cur;
+
+	spin_lock(&sched_lock);
+	sched_account(t);
+	struct task *best = rq_best(h);
+	if (!best) {
+		spin_unlock(&sched_lock);
+		sched_return();
+	}
+	t->state = TASK_RUNNABLE;
+	rq_add(h, t);
+	h->cur = NULL;
+	run(h, best);
+}
+
+void
+sched_sleep(struct task *t, uint64_t until)
+{
+	struct hart *h = this_hart();
+
+	spin_lock(&sched_lock);
+	sched_account(t);
+	t->state = TASK_SLEEPING;
+	t->wake_at = until;
+	t->group->nrunnable--;
+	struct task **pp = &sleepers;
+	while (*pp && (*pp)->wake_at <= until)
+		pp = &(*pp)->sl_next;
+	t->sl_next = *pp;
+	*pp = t;
+	h->cur = NULL;
+	spin_unlock(&sched_lock);
+	schedule();
+}
+
+/* Software interrupt from another hart: a task was queued here or the
+ * running task was killed. */
+void
+sched_ipi(void)
+{
+	struct hart *h = this_hart();
+
+	csr_clear(sip, SIP_SSIP);
+	spin_lock(&sched_lock);
+	struct task *t = h->cur;
+	struct task *best = rq_best(h);
+	if (t && !t->killed && best && better(best, t)) {
+		sched_account(t);
+		t->state = TASK_RUNNABLE;
+		rq_add(h, t);
+		h->cur = NULL;
+		run(h, best);
+	}
+	spin_unlock(&sched_lock);
+	sched_return();
+}
+
+/* Back to the running task, or pick another if there is none. */
+void
+sched_return(void)
+{
+	struct hart *h = this_hart();
+	struct task *t = h->cur;
+
+	if (!t)
+		schedule();
+	if (t->killed)
+		task_exit(t, t->exit_status);
+	user_return(&t->frame);
+}

@@ -1,0 +1,384 @@
+/*
+ * Tasks: spawn from the boot image, exit, kill, wait; scheduling groups.
+ *
+ * Task ids: (generation << 12) | slot, so a stale id never names a new task
+ * in the same slot.  A task that ends becomes a zombie until its parent
+ * waits for it; a task whose parent is gone is freed at once.
+ */
+#include <stdint.h>
+#include <tessera/abi.h>
+#include <tessera/errors.h>
+#include <kernel/elf.h>
+#include <kernel/hart.h>
+#include <kernel/initrd.h>
+#include <kernel/kheap.h>
+#include <kernel/memlayout.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/task.h>
+
+#define SLOT_BITS 12
+
+struct spinlock sched_lock = SPINLOCK_INIT("sched");
+
+static struct task *tasks[MAX_TASKS];	/* guarded by sched_lock */
+static uint32_t gens[MAX_TASKS];
+static unsigned ntasks;
+static struct group root_group = { .id = 1, .ntasks = 0 };
+static struct group *groups = &root_group;
+static long next_gid = 2;
+
+void
+task_init(void)
+{
+	for (unsigned i = 0; i < MAX_TASKS; i++)
+		gens[i] = 1;
+}
+
+struct group *
+group_root(void)
+{
+	return &root_group;
+}
+
+/* sched_lock held. */
+struct task *
+task_lookup(long tid)
+{
+	if (tid <= 0)
+		return NULL;
+	unsigned slot = (unsigned)(tid & ((1 << SLOT_BITS) - 1));
+	struct task *t = tasks[slot];
+	return t && t->tid == tid ? t : NULL;
+}
+
+unsigned
+task_count(void)
+{
+	return ntasks;
+}
+
+/* sched_lock held: drop the task from the table and free it. */
+static void
+reap(struct task *t)
+{
+	unsigned slot = (unsigned)(t->tid & ((1 << SLOT_BITS) - 1));
+
+	tasks[slot] = NULL;
+	gens[slot]++;
+	ntasks--;
+	kfree(t);
+}
+
+/* sched_lock held. */
+static void
+group_put(struct group *g)
+{
+	if (--g->ntasks || g->owner || g == &root_group)
+		return;
+	for (struct group **pp = &groups; *pp; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	kfree(g);
+}
+
+/* Build the address space of a new task from program `f`: segments from the
+ * ELF image, a stack, and the arguments (name first, NUL-separated) copied to
+ * the top of the stack. */
+static int
+load_program(struct task *t, const struct initrd_file *f, const char *args, size_t args_len)
+{
+	struct elf_info info;
+	const char *why = "?";
+	int err;
+
+	if (f->size > GIGA_SIZE - (f->pa & (GIGA_SIZE - 1)))
+		return -ERR_BADEXEC;
+	if (elf_check(kmap(KMAP_DATA, f->pa), f->size, TS_USER_TOP - TS_STACK_SIZE - PAGE_SIZE,
+		      &info, &why) < 0) {
+		printk("spawn %s: bad executable: %s\n", t->name, why);
+		return -ERR_BADEXEC;
+	}
+	if ((err = vm_create(&t->vs)) < 0)
+		return err;
+	for (unsigned i = 0; i < info.nsegs; i++) {
+		const struct elf_seg *s = &info.seg[i];
+		if ((err = vm_alloc(&t->vs, s->vaddr, s->memsz, s->prot)) < 0 ||
+		    (err = vm_fill(&t->vs, s->file_va, f->pa + s->file_off, s->filesz)) < 0)
+			return err;
+	}
+	uint64_t stack = TS_STACK_TOP - TS_STACK_SIZE;
+	if ((err = vm_alloc(&t->vs, stack, TS_STACK_SIZE, MEM_R | MEM_W)) < 0)
+		return err;
+	size_t name_len = strlen(t->name) + 1;
+	uint64_t sp = (TS_STACK_TOP - name_len - args_len) & ~15ul;
+	if ((err = vm_copyout(&t->vs, sp, t->name, name_len)) < 0 ||
+	    (err = vm_copyout(&t->vs, sp + name_len, args, args_len)) < 0)
+		return err;
+	t->frame.sepc = info.entry;
+	t->frame.x[2] = sp;
+	t->frame.x[10] = sp;
+	t->frame.x[11] = name_len + args_len;
+	return 0;
+}
+
+long
+task_spawn(const char *name, const char *args, size_t args_len,
+	   struct task *parent, struct group *g, int priv)
+{
+	struct initrd_file f;
+	size_t nlen = strnlen(name, TS_NAME_MAX + 1);
+
+	if (nlen == 0 || nlen > TS_NAME_MAX || args_len > TS_ARGS_MAX)
+		return -ERR_INVAL;
+	if (initrd_find(name, &f) < 0)
+		return -ERR_NOENT;
+	struct task *t = kmalloc(sizeof(*t));
+	if (!t)
+		return -ERR_NOMEM;
+	memcpy(t->name, name, nlen);
+	t->priv = priv;
+	int err = load_program(t, &f, args, args_len);
+	if (err < 0) {
+		if (t->vs.root)
+			vm_destroy(&t->vs);
+		kfree(t);
+		return err;
+	}
+
+	spin_lock(&sched_lock);
+	unsigned slot;
+	for (slot = 0; slot < MAX_TASKS && tasks[slot]; slot++)
+		;
+	if (slot == MAX_TASKS) {
+		spin_unlock(&sched_lock);
+		vm_destroy(&t->vs);
+		kfree(t);
+		return -ERR_NOMEM;
+	}
+	t->tid = ((long)gens[slot] << SLOT_BITS) | slot;
+	tasks[slot] = t;
+	ntasks++;
+	t->parent = parent ? parent->tid : 0;
+	if (parent)
+		parent->nchildren++;
+	t->group = g;
+	g->ntasks++;
+	t->hart = parent ? parent->hart : this_hart()->index;
+	t->vruntime = g->min_vruntime;
+	t->state = TASK_SLEEPING;	/* not runnable yet: enqueue activates */
+	sched_wakeup(t);
+	long tid = t->tid;
+	spin_unlock(&sched_lock);
+	return tid;
+}
+
+/* sched_lock held.  `child` ended: hand its status to a waiting parent, keep
+ * it as a zombie for a parent that will wait, or free it. */
+static void
+notify_parent(struct task *child)
+{
+	struct task *p = task_lookup(child->parent);
+
+	if (!p) {
+		reap(child);
+		return;
+	}
+	if (p->state == TASK_WAITING && (p->wait_for == child->tid || p->wait_for == -1)) {
+		if (p->wait_status_uva) {
+			int st = child->exit_status;
+			vm_copyout(&p->vs, p->wait_status_uva, &st, sizeof(st));
+		}
+		p->frame.x[10] = (uint64_t)child->tid;
+		p->nchildren--;
+		reap(child);
+		sched_wakeup(p);
+	}
+}
+
+void
+task_exit(struct task *t, int status)
+{
+	struct hart *h = this_hart();
+
+	if (h->cur != t)
+		panic("task_exit: task %ld is not running here", t->tid);
+	vm_switch(NULL);
+	vm_destroy(&t->vs);
+
+	spin_lock(&sched_lock);
+	sched_account(t);
+	h->cur = NULL;
+	h->frame = NULL;
+	t->group->nrunnable--;
+	group_put(t->group);
+	t->group = NULL;
+	group_owner_exit(t->tid);
+	for (unsigned i = 0; i < MAX_TASKS; i++) {
+		struct task *c = tasks[i];
+		if (c && c->parent == t->tid) {
+			c->parent = 0;
+			if (c->state == TASK_ZOMBIE)
+				reap(c);
+		}
+	}
+	t->state = TASK_ZOMBIE;
+	t->exit_status = status;
+	notify_parent(t);
+	spin_unlock(&sched_lock);
+	schedule();
+}
+
+long
+task_kill(struct task *caller, long tid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	if (!t || t->state == TASK_ZOMBIE) {
+		spin_unlock(&sched_lock);
+		return -ERR_SRCH;
+	}
+	if (t != caller && t->parent != caller->tid && !caller->priv) {
+		spin_unlock(&sched_lock);
+		return -ERR_PERM;
+	}
+	t->killed = 1;
+	t->exit_status = -ERR_KILLED;
+	if (t->state == TASK_SLEEPING || t->state == TASK_WAITING)
+		sched_wakeup(t);
+	else if (t->state == TASK_RUNNING && t != caller)
+		hart_send_ipi(t->hart);
+	spin_unlock(&sched_lock);
+	return 0;
+}
+
+long
+task_wait(struct task *caller, long tid, uint64_t status_uva)
+{
+	struct hart *h = this_hart();
+
+	spin_lock(&sched_lock);
+	struct task *c = task_lookup(tid);
+	if (!c) {
+		spin_unlock(&sched_lock);
+		return -ERR_SRCH;
+	}
+	if (c->parent != caller->tid) {
+		spin_unlock(&sched_lock);
+		return -ERR_CHILD;
+	}
+	if (c->state == TASK_ZOMBIE) {
+		int st = c->exit_status;
+		caller->nchildren--;
+		reap(c);
+		spin_unlock(&sched_lock);
+		if (status_uva)
+			vm_copyout(&caller->vs, status_uva, &st, sizeof(st));
+		return tid;
+	}
+	caller->wait_for = tid;
+	caller->wait_status_uva = status_uva;
+	sched_account(caller);
+	caller->state = TASK_WAITING;
+	caller->group->nrunnable--;
+	h->cur = NULL;
+	spin_unlock(&sched_lock);
+	schedule();
+}
+
+/* A new empty group owned by `creator`: it lives while it has tasks or its
+ * creator lives. */
+struct group *
+group_create(struct task *creator)
+{
+	struct group *g = kmalloc(sizeof(*g));
+
+	if (!g)
+		return NULL;
+	spin_lock(&sched_lock);
+	g->id = next_gid++;
+	g->owner = creator->tid;
+	g->next = groups;
+	groups = g;
+	spin_unlock(&sched_lock);
+	return g;
+}
+
+/* sched_lock held. */
+struct group *
+group_lookup(long id)
+{
+	for (struct group *g = groups; g; g = g->next)
+		if (g->id == id)
+			return g;
+	return NULL;
+}
+
+/* sched_lock held: smallest vruntime of groups with runnable tasks. */
+uint64_t
+group_min_active_vruntime(void)
+{
+	uint64_t m = UINT64_MAX;
+
+	for (struct group *g = groups; g; g = g->next)
+		if (g->nrunnable && g->vruntime < m)
+			m = g->vruntime;
+	return m;
+}
+
+long
+group_join(struct task *caller, long tid, long gid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	struct group *g = group_lookup(gid);
+	long err = 0;
+	if (!t || t->state == TASK_ZOMBIE)
+		err = -ERR_SRCH;
+	else if (!g)
+		err = -ERR_NOENT;
+	else if (t != caller && t->parent != caller->tid)
+		err = -ERR_CHILD;
+	if (err || t->group == g) {
+		spin_unlock(&sched_lock);
+		return err;
+	}
+	int active = t->state == TASK_RUNNABLE || t->state == TASK_RUNNING;
+	struct group *old = t->group;
+	if (active)
+		old->nrunnable--;
+	g->ntasks++;
+	t->group = g;
+	if (active) {
+		if (!g->nrunnable) {
+			uint64_t m = group_min_active_vruntime();
+			if (m != UINT64_MAX && g->vruntime < m)
+				g->vruntime = m;
+		}
+		g->nrunnable++;
+	}
+	t->vruntime = g->min_vruntime;
+	group_put(old);
+	spin_unlock(&sched_lock);
+	return 0;
+}
+
+/* sched_lock held: task `tid` ended; free the empty groups it created. */
+void
+group_owner_exit(long tid)
+{
+	struct group *g = groups;
+
+	while (g) {
+		struct group *next = g->next;
+		if (g->owner == tid) {
+			g->owner = 0;
+			g->ntasks++;
+			group_put(g);
+		}
+		g = next;
+	}
+}

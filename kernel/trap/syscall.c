@@ -1,0 +1,332 @@
+/*
+ * System calls.  The dispatch switch and the ksys_* prototypes are generated
+ * from syscalls.def.  Pointer arguments are user addresses: they are only
+ * ever passed to vm_copyin/vm_copyout, never dereferenced.
+ *
+ * Argument rule: a pointer the task cannot access, a length above the ABI
+ * maximum, or an unknown call number kills the task (one log line); any
+ * other bad value returns -ERR_*.  Checks happen before any state changes.
+ */
+#include <stdint.h>
+#include <tessera/abi.h>
+#include <tessera/errors.h>
+#include <tessera/syscall.h>
+#include <kernel/hart.h>
+#include <kernel/initrd.h>
+#include <kernel/kheap.h>
+#include <kernel/memlayout.h>
+#include <kernel/platform.h>
+#include <kernel/pmm.h>
+#include <kernel/printk.h>
+#include <kernel/riscv.h>
+#include <kernel/string.h>
+#include <kernel/syscall.h>
+#include <kernel/task.h>
+
+#define SYS0(n, name, r, doc) static long ksys_##name(struct task *t);
+#define SYS1(n, name, r, t1, a1, doc) static long ksys_##name(struct task *t, t1 a1);
+#define SYS2(n, name, r, t1, a1, t2, a2, doc) static long ksys_##name(struct task *t, t1 a1, t2 a2);
+#define SYS3(n, name, r, t1, a1, t2, a2, t3, a3, doc) \
+	static long ksys_##name(struct task *t, t1 a1, t2 a2, t3 a3);
+#define SYS4(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, doc) \
+	static long ksys_##name(struct task *t, t1 a1, t2 a2, t3 a3, t4 a4);
+#define SYS5(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, doc) \
+	static long ksys_##name(struct task *t, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);
+#define SYS6(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) \
+	static long ksys_##name(struct task *t, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);
+#include <tessera/syscalls.def>
+#undef SYS0
+#undef SYS1
+#undef SYS2
+#undef SYS3
+#undef SYS4
+#undef SYS5
+#undef SYS6
+
+#define A(i, type) ((type)f->x[10 + (i)])
+
+void
+syscall_dispatch(struct task *t)
+{
+	struct trapframe *f = &t->frame;
+	uint64_t n = f->x[17];
+	long r;
+
+	switch (n) {
+#define SYS0(num, name, rt, doc) case num: r = ksys_##name(t); break;
+#define SYS1(num, name, rt, t1, a1, doc) case num: r = ksys_##name(t, A(0, t1)); break;
+#define SYS2(num, name, rt, t1, a1, t2, a2, doc) \
+	case num: r = ksys_##name(t, A(0, t1), A(1, t2)); break;
+#define SYS3(num, name, rt, t1, a1, t2, a2, t3, a3, doc) \
+	case num: r = ksys_##name(t, A(0, t1), A(1, t2), A(2, t3)); break;
+#define SYS4(num, name, rt, t1, a1, t2, a2, t3, a3, t4, a4, doc) \
+	case num: r = ksys_##name(t, A(0, t1), A(1, t2), A(2, t3), A(3, t4)); break;
+#define SYS5(num, name, rt, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, doc) \
+	case num: r = ksys_##name(t, A(0, t1), A(1, t2), A(2, t3), A(3, t4), A(4, t5)); break;
+#define SYS6(num, name, rt, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) \
+	case num: r = ksys_##name(t, A(0, t1), A(1, t2), A(2, t3), A(3, t4), A(4, t5), A(5, t6)); break;
+#include <tessera/syscalls.def>
+#undef SYS0
+#undef SYS1
+#undef SYS2
+#undef SYS3
+#undef SYS4
+#undef SYS5
+#undef SYS6
+	default:
+		task_fault(t, ERR_BADSYS, "bad system call number", n);
+	}
+	f->x[10] = (uint64_t)r;
+}
+
+/* Copy helpers that kill the task on a bad pointer. */
+static void
+copyin(struct task *t, void *dst, const void *uptr, size_t n, const char *what)
+{
+	if (n && vm_copyin(&t->vs, dst, (uint64_t)uptr, n) < 0)
+		task_fault(t, ERR_BADSYS, what, (uint64_t)uptr);
+}
+
+static void
+copyout(struct task *t, void *uptr, const void *src, size_t n, const char *what)
+{
+	if (n && vm_copyout(&t->vs, (uint64_t)uptr, src, n) < 0)
+		task_fault(t, ERR_BADSYS, what, (uint64_t)uptr);
+}
+
+static void
+check_len(struct task *t, size_t len, size_t max, const char *what)
+{
+	if (len > max)
+		task_fault(t, ERR_BADSYS, what, len);
+}
+
+static long
+ksys_exit(struct task *t, int status)
+{
+	task_exit(t, status);
+}
+
+static long
+ksys_yield(struct task *t)
+{
+	t->frame.x[10] = 0;
+	sched_yield();
+}
+
+static long
+ksys_sleep(struct task *t, uint64_t ns)
+{
+	uint64_t ticks = ns_to_ticks(ns);
+	uint64_t now = rdtime();
+
+	t->frame.x[10] = 0;
+	sched_sleep(t, ticks > UINT64_MAX - now ? UINT64_MAX - 1 : now + ticks);
+}
+
+static long
+ksys_time(struct task *t)
+{
+	(void)t;
+	return (long)time_ns();
+}
+
+static long
+ksys_log(struct task *t, const char *buf, size_t len)
+{
+	char line[TS_LOG_MAX + 64];
+
+	check_len(t, len, TS_LOG_MAX, "log length over 1024");
+	int p = snprintk(line, 64, "[%s:%ld] ", t->name, t->tid);
+	copyin(t, line + p, buf, len, "bad log buffer");
+	while (len && line[p + len - 1] == '\n')
+		len--;
+	line[p + len] = '\n';
+	console_write(line, p + len + 1);
+	return 0;
+}
+
+static long
+ksys_mem_alloc(struct task *t, uintptr_t va, size_t size, unsigned prot)
+{
+	return vm_alloc(&t->vs, va, size, prot);
+}
+
+static long
+ksys_mem_free(struct task *t, uintptr_t va, size_t size)
+{
+	return vm_free(&t->vs, va, size);
+}
+
+static long
+ksys_mem_protect(struct task *t, uintptr_t va, size_t size, unsigned prot)
+{
+	return vm_protect(&t->vs, va, size, prot);
+}
+
+static long
+ksys_mem_map_device(struct task *t, uintptr_t va, uint64_t pa, size_t size)
+{
+	if (!t->priv)
+		return -ERR_PERM;
+	if ((pa | size) & (PAGE_SIZE - 1) || pa + size < pa)
+		return -ERR_INVAL;
+	if (pmm_is_ram(pa, size))
+		return -ERR_PERM;
+	return vm_map_phys(&t->vs, va, pa, size, MEM_R | MEM_W, PTE_DEVICE);
+}
+
+static long
+ksys_mem_alloc_dma(struct task *t, uintptr_t va, size_t size, uint64_t *pa_out)
+{
+	uint64_t zero = 0;
+
+	if (!t->priv)
+		return -ERR_PERM;
+	copyout(t, pa_out, &zero, sizeof(zero), "bad pa_out pointer");
+	int err = vm_check_range(va, size);
+	if (err)
+		return err;
+	uint64_t ppn = pmm_alloc_contig(size / PAGE_SIZE);
+	if (!ppn)
+		return -ERR_NOMEM;
+	for (uint64_t i = 0; i < size / PAGE_SIZE; i++)
+		pmm_zero(ppn + i);
+	err = vm_map_phys(&t->vs, va, ppn << PAGE_SHIFT, size, MEM_R | MEM_W, 0);
+	if (err) {
+		for (uint64_t i = 0; i < size / PAGE_SIZE; i++)
+			pmm_free(ppn + i);
+		return err;
+	}
+	uint64_t pa = ppn << PAGE_SHIFT;
+	copyout(t, pa_out, &pa, sizeof(pa), "bad pa_out pointer");
+	return 0;
+}
+
+static long
+ksys_task_spawn(struct task *t, const char *name, size_t name_len, const char *args,
+		size_t args_len, long gid, unsigned flags)
+{
+	char kname[TS_NAME_MAX + 1];
+	char kargs[TS_ARGS_MAX];
+
+	check_len(t, name_len, TS_NAME_MAX, "program name over 31 bytes");
+	check_len(t, args_len, TS_ARGS_MAX, "arguments over 2048 bytes");
+	copyin(t, kname, name, name_len, "bad program name pointer");
+	copyin(t, kargs, args, args_len, "bad arguments pointer");
+	kname[name_len] = 0;
+	if (flags & ~SPAWN_PRIV)
+		return -ERR_INVAL;
+	if (name_len == 0 || strnlen(kname, name_len) != name_len)
+		return -ERR_INVAL;
+	spin_lock(&sched_lock);
+	struct group *g = gid ? group_lookup(gid) : t->group;
+	spin_unlock(&sched_lock);
+	if (!g)
+		return -ERR_NOENT;
+	return task_spawn(kname, kargs, args_len, t, g, (flags & SPAWN_PRIV) && t->priv);
+}
+
+static long
+ksys_task_wait(struct task *t, long tid, int *status)
+{
+	int zero = 0;
+
+	if (status)
+		copyout(t, status, &zero, sizeof(zero), "bad status pointer");
+	long r = task_wait(t, tid, (uint64_t)status);
+	return r < 0 ? r : 0;
+}
+
+static long
+ksys_task_kill(struct task *t, long tid)
+{
+	return task_kill(t, tid);
+}
+
+static long
+ksys_task_self(struct task *t)
+{
+	return t->tid;
+}
+
+static long
+ksys_group_create(struct task *t)
+{
+	struct group *g = group_create(t);
+
+	return g ? g->id : -ERR_NOMEM;
+}
+
+static long
+ksys_group_join(struct task *t, long tid, long gid)
+{
+	return group_join(t, tid, gid);
+}
+
+static long
+ksys_poweroff(struct task *t, int status)
+{
+	if (!t->priv)
+		return -ERR_PERM;
+	printk("poweroff by %s (tid %ld), status %d\n", t->name, t->tid, status);
+	platform_poweroff(status);
+}
+
+static long
+bench_pages(int uncached)
+{
+	uint64_t t0 = rdtime();
+
+	for (int i = 0; i < 1000; i++) {
+		if (uncached)
+			pmm_free_uncached(pmm_alloc_uncached());
+		else
+			pmm_free(pmm_alloc());
+	}
+	return (long)(rdtime() - t0);
+}
+
+static long
+ksys_info(struct task *t, unsigned key, long arg)
+{
+	long r = -ERR_INVAL;
+
+	switch (key) {
+	case INFO_FREE_PAGES:
+		return (long)pmm_free_pages();
+	case INFO_TOTAL_PAGES:
+		return (long)pmm_total_pages();
+	case INFO_NHARTS: {
+		long n = 0;
+		for (unsigned i = 0; i < nharts; i++)
+			n += harts[i].online;
+		return n;
+	}
+	case INFO_HART_ID:
+		return (long)this_hart()->index;
+	case INFO_NTASKS:
+		return (long)task_count();
+	case INFO_TASK_CPU_NS: {
+		spin_lock(&sched_lock);
+		struct task *x = task_lookup(arg);
+		if (x == t)
+			sched_account(t);
+		r = x ? (long)(x->cpu_ticks * (1000000000ull / timebase_hz)) : -ERR_SRCH;
+		spin_unlock(&sched_lock);
+		return r;
+	}
+	case INFO_TIMEBASE_HZ:
+		return (long)timebase_hz;
+	case INFO_KHEAP_BYTES:
+		return (long)kheap_bytes_in_use();
+	case INFO_PAGE_CACHE:
+		return arg >= 0 && arg < (long)nharts ? (long)harts[arg].pmm_ncache : -ERR_RANGE;
+	case INFO_BENCH_PAGE:
+		if (!t->priv)
+			return -ERR_PERM;
+		return bench_pages(arg != 0);
+	default:
+		return r;
+	}
+}

@@ -1,0 +1,25 @@
+/* Helpers for Tessera user programs, on top of picolibc. */
+#ifndef TESSERA_USER_H
+#define TESSERA_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tessera/syscall.h>
+
+/* Start `prog` with the given argv-style arguments (NULL-terminated list,
+ * not including the program name) in group `gid` (0 = caller's). */
+long ts_spawn(const char *prog, const char *const *argv, long gid, unsigned flags);
+/* Spawn and wait; returns the exit status or a negative error. */
+long ts_run(const char *prog, const char *const *argv, long gid, unsigned flags);
+/* Monotonic time in nanoseconds. */
+static inline uint64_t ts_now(void) { return (uint64_t)sys_time(); }
+/* Read the time CSR (10 MHz on QEMU virt; ×100 = instructions under icount). */
+static inline uint64_t
+ts_rdtime(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+#endif
