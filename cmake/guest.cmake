@@ -19,3 +19,20 @@ function(tessera_program name)
 	target_link_libraries(${name} PRIVATE tessera_libc)
 	set_property(GLOBAL APPEND PROPERTY TESSERA_PROGRAMS ${name})
 endfunction()
+
+# tessera_boot_file(<name> <path>): put a raw file into the boot image.
+function(tessera_boot_file name path)
+	set_property(GLOBAL APPEND PROPERTY TESSERA_BOOT_FILES "${name}=${path}")
+endfunction()
+
+# tessera_boot_file_truncated(<name> <program> <bytes>): the first <bytes> of
+# a program's ELF file, as a malformed executable for tests.
+function(tessera_boot_file_truncated name program bytes)
+	set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.truncated)
+	add_custom_command(OUTPUT ${out}
+		COMMAND head -c ${bytes} $<TARGET_FILE:${program}> > ${out}
+		DEPENDS ${program} VERBATIM)
+	add_custom_target(${name}_file DEPENDS ${out})
+	set_property(GLOBAL APPEND PROPERTY TESSERA_BOOT_FILES "${name}=${out}")
+	set_property(GLOBAL APPEND PROPERTY TESSERA_BOOT_FILE_DEPS ${name}_file)
+endfunction()

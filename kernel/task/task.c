@@ -192,7 +192,7 @@ notify_parent(struct task *child)
 			int st = child->exit_status;
 			vm_copyout(&p->vs, p->wait_status_uva, &st, sizeof(st));
 		}
-		p->frame.x[10] = (uint64_t)child->tid;
+		p->frame.x[10] = 0;
 		p->nchildren--;
 		reap(child);
 		sched_wakeup(p);
