@@ -618,15 +618,20 @@ chosen_read(const struct fdt *f, int node, struct platform *p)
 	return 0;
 }
 
-/* A child of /cpus: record its hart id if it is an enabled cpu.  Harts
- * past FDT_MAX_HARTS are not used. */
+/* A child of /cpus: record its hart id if it is an enabled cpu (device_type
+ * "cpu", or named cpu@N as the spec now prefers).  Harts past
+ * FDT_MAX_HARTS are not used. */
 static int
 cpu_read(const struct fdt *f, int node, const struct cells *pc,
 	 struct platform *p)
 {
+	const char *name = fdt_name(f, node);
 	struct fdt_range r;
 
-	if (!prop_is(f, node, "device_type", "cpu"))
+	if (name == NULL)
+		return -ERR_INVAL;
+	if (!prop_is(f, node, "device_type", "cpu") &&
+	    !name_match(name, "cpu", 3))
 		return 0;
 	if (reg_get(f, node, pc, 0, &r) < 0 || r.base > 0xffffffffu)
 		return -ERR_INVAL;

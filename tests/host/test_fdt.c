@@ -364,6 +364,21 @@ test_built(void)
 	CHECK_EQ(p.timebase_hz, 0);
 	CHECK_EQ(p.uart_base, 0);
 
+	/* A cpu node known by its name only (no device_type). */
+	fb_init(&b);
+	build_min(&b, 0);
+	b.nst -= 4;	/* reopen /cpus */
+	fb_begin(&b, "cpu@3");
+	fb_prop_u32(&b, "reg", 3);
+	fb_end(&b);
+	fb_begin(&b, "cpu-map");
+	fb_end(&b);
+	fb_end(&b);
+	fb_end(&b);
+	CHECK_EQ(platform_of(&b, &p), 0);
+	CHECK_EQ(p.nharts, 1);
+	CHECK_EQ(p.hartid[0], 3);
+
 	/* More harts than FDT_MAX_HARTS: the first eight are used. */
 	fb_init(&b);
 	build_min(&b, 12);
