@@ -195,6 +195,10 @@ elf_decode(const uint8_t *img, size_t size, uint64_t va_limit,
 			return "dynamically linked (PT_DYNAMIC)";
 		if (ph.type != PT_LOAD)
 			continue;
+		/* Linkers emit empty PT_LOADs (an empty .rodata, say) with any
+		 * address: they map nothing, so they are skipped. */
+		if (ph.memsz == 0 && ph.filesz == 0)
+			continue;
 		if (info->nsegs == ELF_MAX_SEGS)
 			return "too many loadable segments";
 		why = load_check(&ph, size, va_limit, &info->seg[info->nsegs]);

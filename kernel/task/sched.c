@@ -4,8 +4,9 @@
  * Each hart has a run queue of the runnable tasks waiting for it.  A hart
  * picks the task whose group has used the least CPU time (group vruntime,
  * shared by all harts, so fairness between groups holds across harts), and
- * within that group the task that has used the least (task vruntime).  The
- * running task is pre-empted at a timer tick when a better task waits.
+ * within that group the task that has used the least (task vruntime).  At
+ * each timer tick the running task is pre-empted when a better task waits on
+ * any hart (it is pulled over), so no task starves behind a favoured group.
  * A woken task goes to its last hart if that hart idles, else to any idle
  * hart (which is sent an IPI), else to the shortest queue; an idle hart
  * steals from the longest queue before it sleeps in wfi.  An idle hart with
@@ -290,6 +291,30 @@ schedule_inner(void)
 	}
 }
 
+/* The best waiting task of any hart: tasks queued behind a task of a
+ * favoured group on one hart would otherwise starve while other harts run
+ * worse tasks.  Pulled to `h` if it is better than `than`. */
+static struct task *
+pull_best(struct hart *h, struct task *than)
+{
+	struct task *best = rq_best(h);
+
+	for (unsigned i = 0; i < nharts; i++) {
+		if (&harts[i] == h || !harts[i].rq_head)
+			continue;
+		struct task *o = rq_best(&harts[i]);
+		if (!best || better(o, best))
+			best = o;
+	}
+	if (!best || !better(best, than))
+		return NULL;
+	if (best->hart != h->index) {
+		rq_remove(best);
+		rq_add(h, best);
+	}
+	return best;
+}
+
 void
 sched_tick(void)
 {
@@ -299,8 +324,8 @@ sched_tick(void)
 	spin_lock(&sched_lock);
 	sched_account(t);
 	wake_sleepers(h->slice_start);
-	struct task *best = rq_best(h);
-	if (best && better(best, t)) {
+	struct task *best = pull_best(h, t);
+	if (best) {
 		t->state = TASK_RUNNABLE;
 		rq_add(h, t);
 		h->cur = NULL;

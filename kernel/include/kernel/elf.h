@@ -34,7 +34,7 @@ struct elf_info {
  * `va_limit`.  On success fill `out` and return 0.  On failure return
  * -ERR_BADEXEC and set *why to a static reason ("truncated program header",
  * "segments overlap", "writable and executable segment", ...).
- * Rules: PT_LOAD only counted (others ignored, except PT_INTERP/PT_DYNAMIC
+ * Rules: PT_LOAD only counted (empty ones, memsz = filesz = 0, skipped) (others ignored, except PT_INTERP/PT_DYNAMIC
  * refused); 1..ELF_MAX_SEGS loads; filesz <= memsz; p_vaddr % 4096 ==
  * p_offset % 4096; no segment below 0x10000 or reaching va_limit; page-rounded
  * segments do not overlap; no W+X; entry inside an executable segment.
