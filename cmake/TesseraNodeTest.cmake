@@ -6,6 +6,7 @@
 #                   [ARGS "<words passed after -->"]
 #                   [SMP <harts 1..8, default 1>] [MEM <size, default 256M>]
 #                   [TIMEOUT <seconds, default 60>] [ICOUNT]
+#                   [KERNEL <image, default TESSERA_KERNEL>]
 #                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
 #
 # Adds the ctest test node_<name> (labels: node + LABELS) that boots with
@@ -19,13 +20,16 @@ set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL"
 		"EXPECT;FORBID;LABELS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
 	endif()
 	if(NOT T_NAME OR NOT T_PROGRAM)
 		message(FATAL_ERROR "tessera_node_test: NAME and PROGRAM are required")
+	endif()
+	if(NOT T_KERNEL)
+		set(T_KERNEL ${TESSERA_KERNEL})
 	endif()
 	if(NOT T_SMP)
 		set(T_SMP 1)
@@ -42,7 +46,7 @@ function(tessera_node_test)
 		string(APPEND bootargs " -- ${T_ARGS}")
 	endif()
 	set(cmd ${Python3_EXECUTABLE} ${TESSERA_NODE_RUNNER}
-		--kernel ${TESSERA_KERNEL} --initrd ${TESSERA_INITRD}
+		--kernel ${T_KERNEL} --initrd ${TESSERA_INITRD}
 		--name node_${T_NAME} --smp ${T_SMP} --mem ${T_MEM}
 		--timeout ${T_TIMEOUT} --bootargs "${bootargs}"
 		--log-dir ${TESSERA_TEST_LOG_DIR})

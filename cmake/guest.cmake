@@ -3,7 +3,6 @@ set(TESSERA_ARCH -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany)
 # Linking selects the multilib by -march; extension suffixes defeat the match.
 set(TESSERA_LINK_ARCH -march=rv64imac -mabi=lp64 -mcmodel=medany)
 set(TESSERA_ABI_INCLUDE ${CMAKE_SOURCE_DIR}/ipc/include)
-option(TESSERA_DIRECT_MAP "reach RAM through a direct map instead of hugepage slots" OFF)
 
 # tessera_program(<name> <source>...): a user program linked with picolibc and
 # Tessera's libc glue; packed into the boot image (initrd.img) under <name>.

@@ -48,26 +48,25 @@ table_pte(const void *table)
 	return PTE_MAKE(kva_to_pa(table) >> PAGE_SHIFT, PTE_V);
 }
 
+#ifdef TESSERA_PHYS_SLOTS
+/* Slow path of kmap(): point this hart's `slot` at the gigapage holding
+ * `pa`, in the root in use, and flush that one address. */
 void *
-kmap(int slot, uint64_t pa)
+kmap_retarget(int slot, uint64_t pa)
 {
-#ifdef TESSERA_DIRECT_MAP
-	(void)slot;
-	return (void *)(KVA_ROOT(KDMAP_ROOT) + pa);
-#else
 	struct hart *h = this_hart();
 	unsigned idx = KSLOT_ROOT + h->index * KSLOTS + (unsigned)slot;
 	uint64_t va = KVA_ROOT(idx);
-	uint64_t pte = PTE_MAKE((pa >> 30) << 18, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	uint64_t giga = pa & ~(GIGA_SIZE - 1);
 
-	if (h->slot_pte[slot] != pte) {
-		h->slot_pte[slot] = pte;
-		h->root[idx] = pte;
-		sfence_vma_va(va);
-	}
-	return (void *)(va + (pa & (GIGA_SIZE - 1)));
-#endif
+	h->slot_pte[slot] = PTE_MAKE(giga >> PAGE_SHIFT, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	h->slot_base[slot] = giga;
+	h->slot_va[slot] = va;
+	h->root[idx] = h->slot_pte[slot];
+	sfence_vma_va(va);
+	return (void *)(va + (pa - giga));
 }
+#endif
 
 /* Boot hart, once: build kroot.  The early gigapage mapping is still on. */
 void
@@ -92,7 +91,7 @@ vm_init_kernel(void)
 	for (unsigned i = 0; i < KHEAP_L0S; i++)
 		kheap_l1[i] = table_pte(kheap_l0[i]);
 	kroot[KMMIO_ROOT] = table_pte(kmmio_l1);
-#ifdef TESSERA_DIRECT_MAP
+#ifndef TESSERA_PHYS_SLOTS
 	for (uint64_t g = 0; g < KDMAP_GIGS; g++)
 		kroot[KDMAP_ROOT + g] = PTE_MAKE(g << 18, PTE_KERN | PTE_R | PTE_W);
 #endif
@@ -105,8 +104,10 @@ vm_init_hart(void)
 	struct hart *h = this_hart();
 
 	memcpy(hart_root[h->index], kroot, sizeof(kroot));
-	for (unsigned s = 0; s < KSLOTS; s++)
+	for (unsigned s = 0; s < KSLOTS; s++) {
 		h->slot_pte[s] = 0;
+		h->slot_base[s] = 1;	/* matches no gigapage */
+	}
 	vm_switch(NULL);
 }
 
@@ -135,7 +136,7 @@ vm_switch(struct vmspace *vs)
 	uint64_t *root = vs ? vs->root : hart_root[h->index];
 	uint64_t root_pa = vs ? vs->root_pa : kva_to_pa(hart_root[h->index]);
 
-#ifndef TESSERA_DIRECT_MAP
+#ifdef TESSERA_PHYS_SLOTS
 	for (unsigned s = 0; s < KSLOTS; s++)
 		root[KSLOT_ROOT + h->index * KSLOTS + s] = h->slot_pte[s];
 #endif
@@ -420,8 +421,9 @@ vm_destroy(struct vmspace *vs)
 		uint64_t e1 = vs->root[i];
 		if (!(e1 & PTE_V))
 			continue;
+		/* l1 stays valid: the inner loop only uses KMAP_DATA. */
+		uint64_t *l1 = kmap(KMAP_PT, PTE_PPN(e1) << PAGE_SHIFT);
 		for (unsigned j = 0; j < 512; j++) {
-			uint64_t *l1 = kmap(KMAP_PT, PTE_PPN(e1) << PAGE_SHIFT);
 			uint64_t e0 = l1[j];
 			if (!(e0 & PTE_V))
 				continue;

@@ -20,6 +20,8 @@ struct hart {
 	struct task *cur;		/* running task, NULL when idle */
 	uint64_t *root;			/* root table in use (kernel VA) */
 	uint64_t slot_pte[KSLOTS];	/* what each slot maps now */
+	uint64_t slot_base[KSLOTS];	/* physical gigapage it maps */
+	uint64_t slot_va[KSLOTS];	/* its kernel address */
 	uint64_t pmm_cache[PMM_CACHE_MAX];
 	unsigned pmm_ncache;
 	uint64_t slice_start;		/* time the current task was picked */
@@ -35,6 +37,16 @@ struct hart {
 extern struct hart harts[MAX_HARTS];
 extern unsigned nharts;
 
+#ifdef TESSERA_HOST
+/* Host unit tests: the test picks the "current" hart (tests/host/kstub.c). */
+extern struct hart *host_hart;
+
+static inline struct hart *
+this_hart(void)
+{
+	return host_hart;
+}
+#else
 static inline struct hart *
 this_hart(void)
 {
@@ -42,6 +54,7 @@ this_hart(void)
 	__asm__ volatile("mv %0, tp" : "=r"(h));
 	return h;
 }
+#endif
 
 void smp_start_secondaries(void);
 void hart_send_ipi(unsigned index);

@@ -3,9 +3,11 @@
  *
  * User space: [0, 0x40_0000_0000) -- 256 GiB, laid out by the task itself.
  * Kernel (upper half, each a root-table index of 1 GiB):
- *   256 + 2*hart + slot   per-hart temporary gigapage slots to reach RAM
- *   320..383              direct map of physical [0, 64 GiB) (TESSERA_DIRECT_MAP
- *                         builds only; used to measure against the slots)
+ *   320..383              direct map of physical [0, 64 GiB) in gigapages:
+ *                         how the kernel reaches RAM (kmap)
+ *   256 + 2*hart + slot   per-hart temporary gigapage slots, used instead of
+ *                         the direct map in TESSERA_PHYS_SLOTS builds
+ *                         (tessera-slots.elf); see docs/performance.md
  *   508  KMMIO            device registers the kernel uses (2 MiB pages)
  *   509  KHEAP            kernel heap: task structs, root page tables
  *   510  KIMAGE           the kernel image, W^X in 4 KiB pages

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <kernel/hart.h>
+#include <kernel/memlayout.h>
 
 enum { KMAP_PT = 0, KMAP_DATA = 1 };
 
@@ -22,7 +24,22 @@ struct vmspace {
 	uint64_t npages;	/* user pages mapped (data, not tables) */
 };
 
-void *kmap(int slot, uint64_t pa);
+void *kmap_retarget(int slot, uint64_t pa);
+
+static inline void *
+kmap(int slot, uint64_t pa)
+{
+#ifndef TESSERA_PHYS_SLOTS
+	(void)slot;
+	return (void *)(KVA_ROOT(KDMAP_ROOT) + pa);
+#else
+	struct hart *h = this_hart();
+
+	if ((pa & ~(GIGA_SIZE - 1)) == h->slot_base[slot])
+		return (void *)(h->slot_va[slot] + (pa & (GIGA_SIZE - 1)));
+	return kmap_retarget(slot, pa);
+#endif
+}
 void vm_init_kernel(void);	/* boot hart: build the kernel tables */
 void vm_init_hart(void);	/* every hart: switch to its own root */
 void *kmmio_map(uint64_t pa, uint64_t size);
