@@ -7,6 +7,7 @@
 #                   [SMP <harts 1..8, default 1>] [MEM <size, default 256M>]
 #                   [TIMEOUT <seconds, default 60>] [ICOUNT]
 #                   [KERNEL <image, default TESSERA_KERNEL>]
+#                   [EXIT_STATUS <n, default 0>] [ALLOW_PANIC]
 #                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
 #
 # Adds the ctest test node_<name> (labels: node + LABELS) that boots with
@@ -20,7 +21,7 @@ set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS"
 		"EXPECT;FORBID;LABELS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
@@ -52,6 +53,12 @@ function(tessera_node_test)
 		--log-dir ${TESSERA_TEST_LOG_DIR})
 	if(T_ICOUNT)
 		list(APPEND cmd --icount)
+	endif()
+	if(T_ALLOW_PANIC)
+		list(APPEND cmd --allow-panic)
+	endif()
+	if(NOT "${T_EXIT_STATUS}" STREQUAL "")
+		list(APPEND cmd --exit-status ${T_EXIT_STATUS})
 	endif()
 	foreach(re IN LISTS T_EXPECT)
 		list(APPEND cmd --expect "${re}")

@@ -330,3 +330,18 @@ ksys_info(struct task *t, unsigned key, long arg)
 		return r;
 	}
 }
+
+static long
+ksys_debug(struct task *t, unsigned op, long arg)
+{
+	if (!t->priv)
+		return -ERR_PERM;
+	switch (op) {
+	case DEBUG_PANIC:
+		panic("debug: panic requested by %s (tid %ld), arg %ld", t->name, t->tid, arg);
+	case DEBUG_KERNEL_FAULT:
+		return *(volatile long *)(KERNEL_VA - PAGE_SIZE);
+	default:
+		return -ERR_INVAL;
+	}
+}

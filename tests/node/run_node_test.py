@@ -49,6 +49,10 @@ def parse_args(argv):
     ap.add_argument("--forbid", action="append", default=[], metavar="REGEX",
                     help="no serial line may match (repeatable)")
     ap.add_argument("--log-dir", default=".", help="where <name>.log goes (default .)")
+    ap.add_argument("--exit-status", type=int, default=0, metavar="N",
+                    help="QEMU exit status that means pass (default 0)")
+    ap.add_argument("--allow-panic", action="store_true",
+                    help="do not fail on kernel panic lines (tests of the panic path)")
     ap.add_argument("--icount", action="store_true",
                     help="run with -icount shift=0,sleep=off (deterministic timing)")
     return ap.parse_args(argv)
@@ -128,7 +132,7 @@ def run_qemu(argv, log_path, timeout):
     return status, elapsed, text
 
 
-def judge(status, text, timeout, expects, forbids):
+def judge(status, text, timeout, expects, forbids, want_status=0):
     """Return a list of failure reasons (empty = pass)."""
     reasons = []
     for pat, rx in forbids:
@@ -138,8 +142,8 @@ def judge(status, text, timeout, expects, forbids):
                 break
     if status is None:
         reasons.append("timeout after %g s" % timeout)
-    elif status != 0:
-        reasons.append("qemu exit status %d" % status)
+    elif status != want_status:
+        reasons.append("qemu exit status %d (want %d)" % (status, want_status))
     for pat, rx in expects:
         if not rx.search(text):
             reasons.append("expected /%s/ not in log" % pat)
@@ -154,7 +158,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _on_sigterm)
     args = parse_args(argv)
     expects = compile_all(args.expect, "--expect")
-    forbids = compile_all([PANIC_RE] + args.forbid, "--forbid")
+    forbids = compile_all(([] if args.allow_panic else [PANIC_RE]) + args.forbid, "--forbid")
     os.makedirs(args.log_dir, exist_ok=True)
     log_path = os.path.abspath(os.path.join(args.log_dir, args.name + ".log"))
 
@@ -175,10 +179,10 @@ def main(argv=None):
 
     print("run_node_test: %s" % qemu.format_argv(argv_q), flush=True)
     status, elapsed, text = run_qemu(argv_q, log_path, args.timeout)
-    reasons = judge(status, text, args.timeout, expects, forbids)
+    reasons = judge(status, text, args.timeout, expects, forbids, args.exit_status)
     if not reasons:
-        print("PASS %s: exit 0, %d expected pattern(s) found, no forbidden line (%.1f s)"
-              % (args.name, len(expects), elapsed))
+        print("PASS %s: exit %d, %d expected pattern(s) found, no forbidden line (%.1f s)"
+              % (args.name, args.exit_status, len(expects), elapsed))
         return EXIT_PASS
     lines = text.splitlines()
     print("---- last %d of %d serial lines ----" % (min(TAIL_LINES, len(lines)), len(lines)))

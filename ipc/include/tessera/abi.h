@@ -36,4 +36,11 @@ enum ts_info {
 	INFO_COUNT
 };
 
+/* debug operations. */
+enum ts_debug {
+	DEBUG_PANIC,		/* kernel panic with a message */
+	DEBUG_KERNEL_FAULT,	/* kernel loads from an unmapped address */
+	DEBUG_COUNT
+};
+
 #endif
