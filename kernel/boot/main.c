@@ -71,8 +71,10 @@ bootarg_init(void)
 
 	if (!v)
 		return "init";
-	while (v[n] && v[n] != ' ' && n < TS_NAME_MAX)
+	while (v[n] && v[n] != ' ')
 		n++;
+	if (n == 0 || n > TS_NAME_MAX)
+		return NULL;
 	memcpy(name, v, n);
 	name[n] = 0;
 	return name;
@@ -204,6 +206,8 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	size_t alen;
 	const char *args = bootarg_args(&alen);
 	const char *init = bootarg_init();
+	if (!init)
+		panic("boot arguments: init= needs a program name of 1-%lu characters", TS_NAME_MAX);
 	long tid = task_spawn(init, args, alen, NULL, group_root(), 1);
 	if (tid < 0)
 		panic("cannot start init program '%s': %s", init, ts_strerror(tid));

@@ -1,4 +1,4 @@
-/* Kernel panic path: `test_panic panic` or `test_panic fault` makes the
+/* Kernel panic path: `test_panic panic|fault|write_text` makes the
  * kernel panic; the harness checks the report and QEMU's exit status (99).
  * With no argument it checks that unprivileged tasks cannot do it. */
 #include <string.h>
@@ -19,6 +19,15 @@ do_fault(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	sys_debug(DEBUG_KERNEL_FAULT, 0);
+	return 1;
+}
+
+static int
+do_write_text(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	sys_debug(DEBUG_WRITE_TEXT, 0);
 	return 1;
 }
 
@@ -47,6 +56,7 @@ static const struct ttest tests[] = {
 	{ "refused", refused },
 	{ "panic", do_panic },
 	{ "fault", do_fault },
+	{ "write_text", do_write_text },
 };
 
 int

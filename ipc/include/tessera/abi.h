@@ -40,6 +40,7 @@ enum ts_info {
 enum ts_debug {
 	DEBUG_PANIC,		/* kernel panic with a message */
 	DEBUG_KERNEL_FAULT,	/* kernel loads from an unmapped address */
+	DEBUG_WRITE_TEXT,	/* kernel stores to its own text (W^X check) */
 	DEBUG_COUNT
 };
 
