@@ -9,6 +9,12 @@
 
 /* task_spawn flags. */
 #define SPAWN_PRIV 0x1u		/* child inherits the caller's privilege */
+#define SPAWN_SANDBOX 0x2u	/* every packet the child sends goes to the caller */
+
+/* Notification sources other than a task id. */
+#define NOTIFY_SRC_KERNEL 0ul
+#define IRQ_SOURCE(irq)	 ((1ul << 63) | (irq))
+#define IRQ_MAX		 127u
 
 /* Limits a caller can rely on. */
 #define TS_PAGE_SIZE	 4096ul
