@@ -89,6 +89,8 @@ pmm_init(const struct platform *p, uint64_t kernel_end_pa, uint64_t dtb_pa, uint
 		uint64_t a = (p->mem[i].base + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		uint64_t b = (p->mem[i].base + p->mem[i].size) >> PAGE_SHIFT;
 		for (uint64_t q = a; q < b && q - base_ppn < npages; q++) {
+			if (is_free(q - base_ppn))
+				continue;	/* ranges overlap: count once */
 			set_free(q - base_ppn);
 			nfree_bitmap++;
 			total++;
