@@ -8,6 +8,7 @@
 #include <kernel/fdt.h>
 #include <kernel/hart.h>
 #include <kernel/initrd.h>
+#include <kernel/ipc.h>
 #include <kernel/kheap.h>
 #include <kernel/memlayout.h>
 #include <kernel/platform.h>
@@ -129,6 +130,7 @@ hart_setup(unsigned index)
 	__asm__ volatile("mv tp, %0" :: "r"(h));
 	vm_init_hart();
 	trap_init_hart();
+	plic_hart_init();
 	h->online = 1;
 }
 
@@ -177,6 +179,8 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 		console_init_uart((unsigned long)kmmio_map(plat.uart_base, 0x100));
 	if (plat.test_base)
 		finisher = kmmio_map(plat.test_base, 0x1000);
+	plic_init();
+	plic_hart_init();
 
 	printk("\nTessera kernel: %u harts, %lu MiB RAM, %lu free pages, timebase %lu Hz\n",
 	       nharts, pmm_total_pages() * PAGE_SIZE >> 20, pmm_free_pages(), timebase_hz);
@@ -208,7 +212,7 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	const char *init = bootarg_init();
 	if (!init)
 		panic("boot arguments: init= needs a program name of 1-%lu characters", TS_NAME_MAX);
-	long tid = task_spawn(init, args, alen, NULL, group_root(), 1);
+	long tid = task_spawn(init, args, alen, NULL, group_root(), 1, 0);
 	if (tid < 0)
 		panic("cannot start init program '%s': %s", init, ts_strerror(tid));
 	schedule();

@@ -162,6 +162,7 @@ vm_create(struct vmspace *vs)
 		return -ERR_NOMEM;
 	memcpy(vs->root + 256, kroot + 256, 256 * sizeof(uint64_t));
 	vs->npages = 0;
+	vs->lock = (struct spinlock)SPINLOCK_INIT("vmspace");
 	return 0;
 }
 
@@ -191,6 +192,7 @@ walk(struct vmspace *vs, uint64_t va, int alloc)
 			if (!ppn)
 				return NULL;
 			pmm_zero(ppn);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			*pte = PTE_MAKE(ppn, PTE_V);
 		}
 		uint64_t *table = kmap(KMAP_PT, PTE_PPN(*pte) << PAGE_SHIFT);
@@ -198,6 +200,8 @@ walk(struct vmspace *vs, uint64_t va, int alloc)
 	}
 	return pte;
 }
+
+static int copy_user(struct vmspace *vs, uint64_t uva, void *kbuf, size_t n, int out);
 
 static uint64_t
 prot_bits(unsigned prot)
@@ -270,9 +274,9 @@ unmap_range(struct vmspace *vs, uint64_t va, uint64_t size)
 	}
 }
 
-int
-vm_map_phys(struct vmspace *vs, uint64_t va, uint64_t pa, uint64_t size,
-	    unsigned prot, uint64_t pte_flags)
+static int
+map_phys_locked(struct vmspace *vs, uint64_t va, uint64_t pa, uint64_t size,
+		unsigned prot, uint64_t pte_flags)
 {
 	int err = vm_check_range(va, size);
 
@@ -300,6 +304,16 @@ vm_map_phys(struct vmspace *vs, uint64_t va, uint64_t pa, uint64_t size,
 }
 
 int
+vm_map_phys(struct vmspace *vs, uint64_t va, uint64_t pa, uint64_t size,
+	    unsigned prot, uint64_t pte_flags)
+{
+	spin_lock(&vs->lock);
+	int err = map_phys_locked(vs, va, pa, size, prot, pte_flags);
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+int
 vm_alloc(struct vmspace *vs, uint64_t va, uint64_t size, unsigned prot)
 {
 	return vm_map_phys(vs, va, 0, size, prot, 0);
@@ -312,10 +326,13 @@ vm_free(struct vmspace *vs, uint64_t va, uint64_t size)
 
 	if (err)
 		return err;
+	spin_lock(&vs->lock);
 	if (range_mapped(vs, va, size) != 1)
-		return -ERR_NOENT;
-	unmap_range(vs, va, size);
-	return 0;
+		err = -ERR_NOENT;
+	else
+		unmap_range(vs, va, size);
+	spin_unlock(&vs->lock);
+	return err;
 }
 
 int
@@ -327,15 +344,141 @@ vm_protect(struct vmspace *vs, uint64_t va, uint64_t size, unsigned prot)
 		return err;
 	if (!prot_ok(prot))
 		return -ERR_INVAL;
-	if (range_mapped(vs, va, size) != 1)
+	spin_lock(&vs->lock);
+	if (range_mapped(vs, va, size) != 1) {
+		spin_unlock(&vs->lock);
 		return -ERR_NOENT;
+	}
 	for (uint64_t a = va; a < va + size; a += PAGE_SIZE) {
 		uint64_t *pte = walk(vs, a, 0);
 		*pte = PTE_MAKE(PTE_PPN(*pte), prot_bits(prot) | (*pte & (PTE_SHARED | PTE_DEVICE)));
 		if (is_current(vs))
 			sfence_vma_va(a);
 	}
+	spin_unlock(&vs->lock);
 	return 0;
+}
+
+int
+vm_xfer_check(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t need, int private_only)
+{
+	uint64_t first = va & ~(PAGE_SIZE - 1);
+	int err = 0;
+
+	if (size == 0 || va >= TS_USER_TOP || size > TS_USER_TOP - va)
+		return -ERR_FAULT;
+	spin_lock(&vs->lock);
+	for (uint64_t a = first; a < va + size && !err; a += PAGE_SIZE) {
+		uint64_t *pte = walk(vs, a, 0);
+		uint64_t want = PTE_V | PTE_U | need;
+		if (!pte || (*pte & want) != want || (*pte & PTE_DEVICE))
+			err = -ERR_FAULT;
+		else if (private_only && (*pte & PTE_SHARED))
+			err = -ERR_FAULT;
+	}
+	spin_unlock(&vs->lock);
+	return err;
+}
+
+/* Lock two spaces in address order (they may be the same). */
+static void
+lock_pair(struct vmspace *a, struct vmspace *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+static void
+unlock_pair(struct vmspace *a, struct vmspace *b)
+{
+	spin_unlock(&a->lock);
+	if (a != b)
+		spin_unlock(&b->lock);
+}
+
+int
+vm_xfer(enum vm_xfer_mode mode, struct vmspace *from, uint64_t va, uint64_t len,
+	struct vmspace *to, uint64_t to_va, unsigned prot)
+{
+	uint64_t size = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	int err = vm_check_range(to_va, size);
+
+	if (err)
+		return err;
+	if (!prot_ok(prot))
+		return -ERR_INVAL;
+	lock_pair(from, to);
+	if (range_mapped(to, to_va, size) != 0) {
+		err = -ERR_EXIST;
+		goto out;
+	}
+	/* Create the receiver's tables first: past this point nothing fails. */
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		if (!walk(to, to_va + off, 1)) {
+			err = -ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (mode == VM_COPY) {
+		uint64_t n = size / PAGE_SIZE;
+		uint64_t ppns[16];
+		for (uint64_t base = 0; base < n; base += 16) {
+			uint64_t k = n - base < 16 ? n - base : 16, got;
+			for (got = 0; got < k; got++)
+				if (!(ppns[got] = pmm_alloc()))
+					break;
+			if (got < k) {
+				while (got)
+					pmm_free(ppns[--got]);
+				unmap_range(to, to_va, base * PAGE_SIZE);
+				err = -ERR_NOMEM;
+				goto out;
+			}
+			for (uint64_t i = 0; i < k; i++) {
+				uint64_t off = (base + i) * PAGE_SIZE;
+				uint64_t chunk = len - off < PAGE_SIZE ? len - off : PAGE_SIZE;
+				uint8_t *dst = kmap(KMAP_DATA, ppns[i] << PAGE_SHIFT);
+				memset(dst + chunk, 0, PAGE_SIZE - chunk);
+				/* The source was checked readable under from->lock. */
+				copy_user(from, va + off, dst, chunk, 0);
+				uint64_t *pte = walk(to, to_va + off, 0);
+				*pte = PTE_MAKE(ppns[i], prot_bits(prot));
+				to->npages++;
+			}
+		}
+		goto out;
+	}
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		uint64_t *spte = walk(from, va + off, 0);
+		uint64_t old = *spte, ppn = PTE_PPN(old), flags = prot_bits(prot);
+		if (mode == VM_MOVE) {
+			*spte = 0;
+			from->npages--;
+			if (is_current(from))
+				sfence_vma_va(va + off);
+		} else {
+			if (!(old & PTE_SHARED)) {
+				*spte = old | PTE_SHARED;
+				page_share(ppn);	/* count 2 */
+			} else {
+				page_share(ppn);
+			}
+			flags |= PTE_SHARED;
+		}
+		uint64_t *dpte = walk(to, to_va + off, 0);
+		*dpte = PTE_MAKE(ppn, flags);
+		to->npages++;
+	}
+out:
+	unlock_pair(from, to);
+	return err;
 }
 
 /* Physical address of user byte `uva` if its page is mapped for user access

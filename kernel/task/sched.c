@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <tessera/errors.h>
 #include <kernel/hart.h>
+#include <kernel/ipc.h>
 #include <kernel/memlayout.h>
 #include <kernel/printk.h>
 #include <kernel/riscv.h>
@@ -188,7 +189,8 @@ wake_sleepers(uint64_t now)
 {
 	while (sleepers && sleepers->wake_at <= now) {
 		struct task *t = sleepers;
-		t->frame.x[10] = 0;
+		t->frame.x[10] = 0;	/* sleep: 0; io_wait: timed out, 0 packets */
+		t->iowait = 0;
 		sched_wakeup(t);
 	}
 }
@@ -259,6 +261,7 @@ run(struct hart *h, struct task *t)
 	h->frame = &t->frame;
 	if (t->killed)
 		task_exit(t, t->exit_status);
+	notify_check(t);
 	user_return(&t->frame);
 }
 
@@ -284,10 +287,12 @@ schedule_inner(void)
 		spin_unlock(&sched_lock);
 		vm_leave_user();
 		uint64_t t0 = rdtime();
-		while (!(csr_read(sip) & (SIP_SSIP | SIP_STIP)) && h->idle)
+		while (!(csr_read(sip) & (SIP_SSIP | SIP_STIP | SIP_SEIP)) && h->idle)
 			wfi();
 		h->ticks_idle += rdtime() - t0;
 		csr_clear(sip, SIP_SSIP);
+		if (csr_read(sip) & SIP_SEIP)
+			plic_handle();
 	}
 }
 
@@ -360,9 +365,17 @@ sched_yield(void)
 void
 sched_sleep(struct task *t, uint64_t until)
 {
+	sched_sleep_release(t, until, NULL);
+}
+
+void
+sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
+{
 	struct hart *h = this_hart();
 
 	spin_lock(&sched_lock);
+	if (also)
+		spin_unlock(also);
 	sched_account(t);
 	t->state = TASK_SLEEPING;
 	t->wake_at = until;
@@ -410,5 +423,6 @@ sched_return(void)
 		schedule();
 	if (t->killed)
 		task_exit(t, t->exit_status);
+	notify_check(t);
 	user_return(&t->frame);
 }

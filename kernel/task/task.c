@@ -11,6 +11,7 @@
 #include <kernel/elf.h>
 #include <kernel/hart.h>
 #include <kernel/initrd.h>
+#include <kernel/ipc.h>
 #include <kernel/kheap.h>
 #include <kernel/memlayout.h>
 #include <kernel/printk.h>
@@ -127,7 +128,7 @@ load_program(struct task *t, const struct initrd_file *f, const char *args, size
 
 long
 task_spawn(const char *name, const char *args, size_t args_len,
-	   struct task *parent, struct group *g, int priv)
+	   struct task *parent, struct group *g, int priv, long host)
 {
 	struct initrd_file f;
 	size_t nlen = strnlen(name, TS_NAME_MAX + 1);
@@ -141,6 +142,7 @@ task_spawn(const char *name, const char *args, size_t args_len,
 		return -ERR_NOMEM;
 	memcpy(t->name, name, nlen);
 	t->priv = priv;
+	t->host = host;
 	int err = load_program(t, &f, args, args_len);
 	if (err < 0) {
 		if (t->vs.root)
@@ -206,6 +208,7 @@ task_exit(struct task *t, int status)
 
 	if (h->cur != t)
 		panic("task_exit: task %ld is not running here", t->tid);
+	ipc_task_exit(t);
 	vm_switch(NULL);
 	vm_destroy(&t->vs);
 

@@ -13,6 +13,8 @@
 #include <tessera/syscall.h>
 #include <kernel/hart.h>
 #include <kernel/initrd.h>
+#include <kernel/ipc.h>
+#include <kernel/ipc_route.h>
 #include <kernel/kheap.h>
 #include <kernel/memlayout.h>
 #include <kernel/platform.h>
@@ -215,7 +217,7 @@ ksys_task_spawn(struct task *t, const char *name, size_t name_len, const char *a
 	copyin(t, kname, name, name_len, "bad program name pointer");
 	copyin(t, kargs, args, args_len, "bad arguments pointer");
 	kname[name_len] = 0;
-	if (flags & ~SPAWN_PRIV)
+	if (flags & ~(SPAWN_PRIV | SPAWN_SANDBOX))
 		return -ERR_INVAL;
 	if (name_len == 0 || strnlen(kname, name_len) != name_len)
 		return -ERR_INVAL;
@@ -224,7 +226,8 @@ ksys_task_spawn(struct task *t, const char *name, size_t name_len, const char *a
 	spin_unlock(&sched_lock);
 	if (!g)
 		return -ERR_NOENT;
-	return task_spawn(kname, kargs, args_len, t, g, (flags & SPAWN_PRIV) && t->priv);
+	return task_spawn(kname, kargs, args_len, t, g, (flags & SPAWN_PRIV) && t->priv,
+			  (flags & SPAWN_SANDBOX) ? t->tid : 0);
 }
 
 static long
@@ -349,4 +352,107 @@ ksys_debug(struct task *t, unsigned op, long arg)
 	default:
 		return -ERR_INVAL;
 	}
+}
+
+static long
+ksys_ipc_setup(struct task *t, uintptr_t va, unsigned nslots)
+{
+	return ipc_setup(t, va, nslots);
+}
+
+static long
+ksys_io_wait(struct task *t, uint64_t timeout_ns)
+{
+	return ipc_io_wait(t, timeout_ns);
+}
+
+static long
+ksys_ipc_flush(struct task *t)
+{
+	return ipc_flush(t);
+}
+
+/* Copy a service name in; kills the task on a bad pointer or length. */
+static size_t
+svc_name(struct task *t, char *buf, const char *name, size_t len)
+{
+	check_len(t, len, 63, "service name over 63 bytes");
+	copyin(t, buf, name, len, "bad service name pointer");
+	return len;
+}
+
+static long
+ksys_svc_register(struct task *t, const char *name, size_t len)
+{
+	char buf[64];
+
+	return svc_register(t, buf, svc_name(t, buf, name, len));
+}
+
+static long
+ksys_svc_unregister(struct task *t, const char *name, size_t len)
+{
+	char buf[64];
+
+	return svc_unregister(t, buf, svc_name(t, buf, name, len));
+}
+
+static long
+ksys_svc_lookup(struct task *t, const char *name, size_t len)
+{
+	char buf[64];
+
+	return svc_lookup(buf, svc_name(t, buf, name, len));
+}
+
+static long
+ksys_notify_set(struct task *t, uintptr_t entry, uintptr_t stack_top)
+{
+	return ipc_notify_set(t, entry, stack_top);
+}
+
+static long
+ksys_notify(struct task *t, long tid, uint64_t value)
+{
+	return ipc_notify(t, tid, value);
+}
+
+static long
+ksys_notify_return(struct task *t)
+{
+	ipc_notify_return(t);
+}
+
+static long
+ksys_irq_reserve(struct task *t, unsigned irq)
+{
+	return irq_reserve(t, irq);
+}
+
+static long
+ksys_irq_complete(struct task *t, unsigned irq)
+{
+	return irq_complete(t, irq);
+}
+
+static long
+ksys_irq_defer(struct task *t, unsigned irq)
+{
+	return irq_defer(t, irq);
+}
+
+static long
+ksys_group_close(struct task *t, long gid, int closed)
+{
+	spin_lock(&sched_lock);
+	struct group *g = group_lookup(gid);
+	long err = 0;
+	if (!g)
+		err = -ERR_NOENT;
+	else if (g->owner != t->tid && !t->priv)
+		err = -ERR_PERM;
+	else
+		g->closed = closed != 0;
+	spin_unlock(&sched_lock);
+	return err;
 }

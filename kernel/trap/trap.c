@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <tessera/errors.h>
 #include <kernel/hart.h>
+#include <kernel/ipc.h>
 #include <kernel/printk.h>
 #include <kernel/riscv.h>
 #include <kernel/syscall.h>
@@ -71,6 +72,9 @@ trap_user(struct hart *h)
 		case IRQ_S_TIMER:
 			sched_tick();
 		case IRQ_S_SOFT:
+			sched_ipi();
+		case IRQ_S_EXT:
+			plic_handle();
 			sched_ipi();
 		default:
 			sched_return();

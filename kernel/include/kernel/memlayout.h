@@ -5,7 +5,7 @@
  * Kernel (upper half, each a root-table index of 1 GiB):
  *   320..383              direct map of physical [0, 64 GiB) in gigapages:
  *                         how the kernel reaches RAM (kmap)
- *   256 + 2*hart + slot   per-hart temporary gigapage slots, used instead of
+ *   256 + 4*hart + slot   per-hart temporary gigapage slots, used instead of
  *                         the direct map in TESSERA_PHYS_SLOTS builds
  *                         (tessera-slots.elf); see docs/performance.md
  *   508  KMMIO            device registers the kernel uses (2 MiB pages)
@@ -28,7 +28,7 @@
 #define KVA_ROOT(idx)	(0xffffffc000000000ul + ((unsigned long)((idx) - 256) << 30))
 
 #define KSLOT_ROOT	256
-#define KSLOTS		2		/* slots per hart */
+#define KSLOTS		4		/* slots per hart */
 #define KDMAP_ROOT	320
 #define KDMAP_GIGS	64
 #define KMMIO_ROOT	508

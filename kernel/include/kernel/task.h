@@ -29,6 +29,7 @@ struct group {
 	uint64_t vruntime;	/* time used by the group's tasks */
 	uint64_t min_vruntime;	/* vruntime floor for its tasks (monotonic) */
 	long owner;		/* creator's tid; 0 once it has ended */
+	int closed;		/* refuses requests from outside */
 	struct group *next;
 };
 
@@ -40,7 +41,12 @@ struct task {
 	char name[32];
 	long parent;			/* tid of the parent, 0 if none */
 	int priv;			/* may use privileged calls */
+	long host;			/* sandbox host's tid, 0 if not sandboxed */
 	struct vmspace vs;
+
+	/* Guarded by ipc_lock. */
+	struct ipc_state *ipc;		/* NULL until ipc_setup */
+	volatile int notify_pending;	/* hint, read without the lock */
 
 	/* Guarded by sched_lock. */
 	enum task_state state;
@@ -54,6 +60,7 @@ struct task {
 	long wait_for;			/* TASK_WAITING: child tid, or -1 any */
 	uint64_t wait_status_uva;	/* where to store the child's status */
 	int killed;			/* exit at next kernel entry */
+	int iowait;			/* sleeping in io_wait: packets wake it */
 	int exit_status;
 	unsigned nchildren;
 };
@@ -64,7 +71,7 @@ void task_init(void);
 /* Create a task running program `name` from the boot image.  Returns the
  * tid or a negative error.  Caller need not hold sched_lock. */
 long task_spawn(const char *name, const char *args, size_t args_len,
-		struct task *parent, struct group *g, int priv);
+		struct task *parent, struct group *g, int priv, long host);
 struct task *task_lookup(long tid);	/* sched_lock held */
 void task_exit(struct task *t, int status) __attribute__((noreturn));	/* own task */
 long task_kill(struct task *caller, long tid);
@@ -83,6 +90,10 @@ void sched_enqueue(struct task *t);		/* sched_lock held */
 void sched_dequeue(struct task *t);		/* sched_lock held */
 void sched_tick(void) __attribute__((noreturn));	/* timer interrupt */
 void sched_sleep(struct task *t, uint64_t until) __attribute__((noreturn));
+/* Same, releasing `also` (held by the caller, taken before sched_lock) once
+ * the task is marked asleep, so that no wake-up is lost. */
+void sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
+	__attribute__((noreturn));
 void sched_wakeup(struct task *t);		/* sched_lock held */
 void schedule(void) __attribute__((noreturn));	/* pick next and run it */
 void sched_return(void) __attribute__((noreturn));	/* resume hart->cur or schedule */

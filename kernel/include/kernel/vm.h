@@ -5,8 +5,8 @@
  * this hart's temporary gigapage slot `slot` (retargeted when needed, with
  * sfence.vma of that address only).  The pointer is valid until the next
  * kmap of the same slot on this hart.  Slots: KMAP_PT for page-table walks,
- * KMAP_DATA for data pages.  The kernel never keeps a kmap pointer across a
- * schedule.
+ * KMAP_DATA for data pages, KMAP_IPC_SRC/DST for the IPC areas of a sender and
+ * a receiver.  The kernel never keeps a kmap pointer across a schedule.
  */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
@@ -15,10 +15,12 @@
 #include <stdint.h>
 #include <kernel/hart.h>
 #include <kernel/memlayout.h>
+#include <kernel/spinlock.h>
 
-enum { KMAP_PT = 0, KMAP_DATA = 1 };
+enum { KMAP_PT = 0, KMAP_DATA = 1, KMAP_IPC_SRC = 2, KMAP_IPC_DST = 3 };
 
 struct vmspace {
+	struct spinlock lock;	/* page tables: the owner's calls vs IPC delivery */
 	uint64_t *root;		/* kernel VA (heap page) */
 	uint64_t root_pa;
 	uint64_t npages;	/* user pages mapped (data, not tables) */
@@ -71,5 +73,19 @@ int vm_copyout(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
 int vm_fill(struct vmspace *vs, uint64_t uva, uint64_t src_pa, size_t n);
 
 int vm_check_range(uint64_t va, uint64_t size);
+
+/*
+ * Page transfers for IPC.  `from` is the running task's space.  Each checks
+ * everything first and changes nothing on failure:
+ * vm_xfer_check: every page of [va, va+size) is a mapped user page with
+ *   `need` PTE bits, not device memory, and (if private_only) not shared.
+ * vm_xfer: move (unmap from `from`), share (reference counted, both keep
+ *   it) or copy (`len` bytes into fresh zeroed pages) into the unmapped range
+ *   [to_va, to_va + roundup(size)) of `to` with `prot`.
+ */
+enum vm_xfer_mode { VM_MOVE, VM_SHARE, VM_COPY };
+int vm_xfer_check(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t need, int private_only);
+int vm_xfer(enum vm_xfer_mode mode, struct vmspace *from, uint64_t va, uint64_t len,
+	    struct vmspace *to, uint64_t to_va, unsigned prot);
 
 #endif

@@ -1,0 +1,43 @@
+/* Internal interfaces between the files of kernel/ipc/ (ipc_lock held
+ * unless a function says otherwise). */
+#ifndef KERNEL_IPC_ROUTE_H
+#define KERNEL_IPC_ROUTE_H
+
+#include <stdint.h>
+#include <kernel/ipc.h>
+
+struct task;
+
+struct ipc_view *ipc_view(struct ipc_state *s, int slot);
+void ipc_flush_pending(struct task *t);
+void ipc_kmsg_send(struct task *t, struct kmsg *m);
+void ipc_wake(struct task *t);
+long ipc_flush_locked(struct task *t);
+
+/* Syscall entry points (take ipc_lock themselves). */
+long ipc_setup(struct task *t, uint64_t va, unsigned n);
+long ipc_flush(struct task *t);
+long ipc_io_wait(struct task *t, uint64_t timeout_ns);
+long ipc_notify_set(struct task *t, uint64_t entry, uint64_t stack);
+long ipc_notify(struct task *t, long tid, uint64_t value);
+void ipc_notify_return(struct task *t) __attribute__((noreturn));
+long svc_register(struct task *t, const char *name, size_t len);
+long svc_unregister(struct task *t, const char *name, size_t len);
+long svc_lookup(const char *name, size_t len);
+long irq_reserve(struct task *t, unsigned irq);
+long irq_complete(struct task *t, unsigned irq);
+long irq_defer(struct task *t, unsigned irq);
+
+/* Sessions and watches (session.c). */
+struct ipc_session *ipc_session_new(long server, uint64_t handle, struct task *client);
+void ipc_session_free(struct ipc_session *s);
+void ipc_session_attach(struct task *client, struct ipc_session *s);
+void ipc_session_close(struct task *client, long server, uint64_t handle);
+int ipc_watch_add(struct task *t, long target);
+int ipc_watch_remove(struct task *t, long target);
+/* Notifications (notify.c). */
+int notify_queue(struct task *t, uint64_t src, uint64_t value);
+void svc_task_exit(long tid);
+void irq_task_exit(struct task *t);
+
+#endif

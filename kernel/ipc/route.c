@@ -1,0 +1,478 @@
+/*
+ * IPC areas and packet routing.
+ *
+ * A task's transmit ring is drained when it calls ipc_flush or io_wait.
+ * For each packet: copy it out of the slot (one snapshot), check it
+ * (ipc_packet_check), decide where it goes (the kernel itself, the sandbox
+ * host, or a task), check everything the delivery needs (receiver slot,
+ * receive range, sender pages, group rules, reply matching) and only then
+ * act: move/share/copy the data, record the request in flight or the
+ * session, write the packet into the receiver's slot, wake the receiver.
+ * A refused packet becomes an error completion in the sender's own receive
+ * ring; if even that ring is full the packet stays in the transmit ring and
+ * the flush stops (the task must drain its receive ring first).
+ */
+#include <stdint.h>
+#include <tessera/abi.h>
+#include <tessera/errors.h>
+#include <kernel/hart.h>
+#include <kernel/ipc.h>
+#include <kernel/ipc_route.h>
+#include <kernel/kheap.h>
+#include <kernel/memlayout.h>
+#include <kernel/pmm.h>
+#include <kernel/printk.h>
+#include <kernel/riscv.h>
+#include <kernel/string.h>
+#include <kernel/task.h>
+#include <kernel/vm.h>
+
+#define MAX_INFLIGHT 128u
+
+struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
+struct ipc_state *ipc_all;	/* every task's state, guarded by ipc_lock */
+
+/* Point s->v at the area through kmap slot `slot` (the view's pointers are
+ * only valid until the next kmap of that slot on this hart). */
+struct ipc_view *
+ipc_view(struct ipc_state *s, int slot)
+{
+	uint8_t *base = kmap(slot, s->area_pa);
+	uint32_t n = s->v.n;
+
+	s->v.hdr = (struct ts_ipc_hdr *)base;
+	s->v.tx = (uint16_t *)(base + IPC_TX_OFF(n));
+	s->v.rx = (uint16_t *)(base + IPC_RX_OFF(n));
+	s->v.ranges = (struct ts_range *)(base + IPC_RANGES_OFF(n));
+	s->v.slots = (struct ts_packet *)(base + IPC_SLOTS_OFF(n));
+	return &s->v;
+}
+
+long
+ipc_setup(struct task *t, uint64_t va, unsigned n)
+{
+	if (n == 0 || n > IPC_MAX_SLOTS || (n & (n - 1)))
+		return -ERR_INVAL;
+	uint64_t size = IPC_AREA_SIZE(n);
+	int err = vm_check_range(va, size);
+	if (err)
+		return err;
+	if (t->ipc)
+		return -ERR_BUSY;
+	uint64_t pages = size / PAGE_SIZE;
+	uint64_t ppn = pmm_alloc_contig(pages);
+	if (!ppn)
+		return -ERR_NOMEM;
+	uint64_t pa = ppn << PAGE_SHIFT;
+	struct ipc_state *s = kmalloc(sizeof(*s));
+	unsigned ninflight = n < MAX_INFLIGHT ? n : MAX_INFLIGHT;
+	struct ipc_inflight *inf = kmalloc(ninflight * sizeof(*inf));
+	if (!s || !inf || ((pa >> 30) != ((pa + size - 1) >> 30))) {
+		err = -ERR_NOMEM;
+		goto fail;
+	}
+	for (uint64_t i = 0; i < pages; i++)
+		pmm_zero(ppn + i);
+	/* PTE_DEVICE: the task's mem_free unmaps but never frees these pages. */
+	err = vm_map_phys(&t->vs, va, pa, size, MEM_R | MEM_W, PTE_DEVICE);
+	if (err)
+		goto fail;
+	s->area_pa = pa;
+	s->area_va = va;
+	s->area_size = size;
+	s->inflight = inf;
+	s->ninflight = ninflight;
+	s->pending_tail = &s->pending;
+	s->owner = t;
+	ipc_view_init(&s->v, kmap(KMAP_IPC_SRC, pa), n);
+	spin_lock(&ipc_lock);
+	t->ipc = s;
+	s->next = ipc_all;
+	ipc_all = s;
+	spin_unlock(&ipc_lock);
+	return 0;
+fail:
+	kfree(inf);
+	kfree(s);
+	for (uint64_t i = 0; i < pages; i++)
+		pmm_free(ppn + i);
+	return err;
+}
+
+/* ipc_lock held: `t` sleeps in io_wait and should return now. */
+static void
+wake_iowait(struct task *t)
+{
+	spin_lock(&sched_lock);
+	if (t->iowait && t->state == TASK_SLEEPING) {
+		t->iowait = 0;
+		int w = ipc_rx_waiting(ipc_view(t->ipc, KMAP_IPC_DST));
+		t->frame.x[10] = (uint64_t)(w < 0 ? -ERR_INVAL : w);
+		sched_wakeup(t);
+	}
+	spin_unlock(&sched_lock);
+}
+
+/* ipc_lock held.  Reserve the receive slot of `to`: 0 and *slot, or
+ * -ERR_AGAIN (ring full) or -ERR_INVAL (ring corrupt). */
+static int
+rx_reserve(struct task *to, uint32_t *slot)
+{
+	struct ipc_view *v = ipc_view(to->ipc, KMAP_IPC_DST);
+	int room = ipc_rx_room(v);
+
+	if (room < 0)
+		return -ERR_INVAL;
+	if (room == 0)
+		return -ERR_AGAIN;
+	return ipc_rx_slot(v, slot) < 0 ? -ERR_INVAL : 0;
+}
+
+/* ipc_lock held: write *p into the reserved slot of `to` and publish it. */
+static void
+rx_commit(struct task *to, uint32_t slot, const struct ts_packet *p)
+{
+	struct ipc_view *v = ipc_view(to->ipc, KMAP_IPC_DST);
+
+	memcpy(&v->slots[slot], p, sizeof(*p));
+	ipc_rx_push(v);
+	wake_iowait(to);
+}
+
+/* ipc_lock held: a packet made by the kernel into `to`'s ring. */
+static int
+rx_put(struct task *to, const struct ts_packet *p)
+{
+	uint32_t slot;
+	int err = rx_reserve(to, &slot);
+
+	if (!err)
+		rx_commit(to, slot, p);
+	return err;
+}
+
+static void
+kpacket(struct ts_packet *p, ts_addr addr, uint64_t id, uint64_t handle, int32_t status,
+	uint16_t opcode, uint16_t flags)
+{
+	memset(p, 0, sizeof(*p));
+	p->addr = addr;
+	p->id = id;
+	p->handle = handle;
+	p->status = status;
+	p->opcode = opcode;
+	p->flags = flags | PKT_KERNEL;
+}
+
+/* ipc_lock held: deliver what the kernel owes `t` while its ring has room. */
+void
+ipc_flush_pending(struct task *t)
+{
+	struct ipc_state *s = t->ipc;
+	struct ts_packet p;
+
+	while (s->pending) {
+		struct kmsg *m = s->pending;
+		kpacket(&p, m->addr, m->id, m->handle, m->status, m->opcode, m->flags);
+		if (rx_put(t, &p) < 0)
+			return;
+		s->pending = m->next;
+		if (!s->pending)
+			s->pending_tail = &s->pending;
+		kfree(m);
+	}
+	for (unsigned i = 0; s->ndead && i < s->ninflight; i++) {
+		struct ipc_inflight *r = &s->inflight[i];
+		if (!r->server || !r->dead)
+			continue;
+		kpacket(&p, (ts_addr)r->server, r->id, 0, -ERR_CLOSED, r->opcode, PKT_REPLY);
+		if (rx_put(t, &p) < 0)
+			return;
+		r->server = 0;
+		r->dead = 0;
+		s->ndead--;
+	}
+}
+
+/* ipc_lock held: queue kernel message `m` for `t` (taking ownership). */
+void
+ipc_kmsg_send(struct task *t, struct kmsg *m)
+{
+	if (!t || !t->ipc) {
+		kfree(m);
+		return;
+	}
+	m->next = NULL;
+	*t->ipc->pending_tail = m;
+	t->ipc->pending_tail = &m->next;
+	ipc_flush_pending(t);
+}
+
+static struct ipc_inflight *
+inflight_find(struct ipc_state *s, long server, uint64_t id)
+{
+	for (unsigned i = 0; i < s->ninflight; i++)
+		if (s->inflight[i].server == server && !s->inflight[i].dead &&
+		    s->inflight[i].id == id)
+			return &s->inflight[i];
+	return NULL;
+}
+
+static struct ipc_inflight *
+inflight_free_entry(struct ipc_state *s)
+{
+	for (unsigned i = 0; i < s->ninflight; i++)
+		if (!s->inflight[i].server)
+			return &s->inflight[i];
+	return NULL;
+}
+
+static struct task *
+lookup(long tid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	if (t && t->state == TASK_ZOMBIE)
+		t = NULL;
+	spin_unlock(&sched_lock);
+	return t;
+}
+
+/* What a routed packet needs, decided before anything changes. */
+struct route {
+	struct task *to;		/* receiver */
+	struct task *client;		/* whose request is in flight (or NULL) */
+	struct ipc_inflight *rec;	/* reply: the record to clear */
+	struct ipc_inflight *newrec;	/* request: the record to fill */
+	ts_addr from;			/* what the receiver sees as sender */
+	ts_addr origin;
+	uint32_t slot;
+	struct ts_range range;
+	int use_range;
+};
+
+/* Decide and check the data transfer of `p` from `t` into `r->to`. */
+static int
+check_data(struct task *t, const struct ts_packet *p, struct route *r)
+{
+	unsigned mode = p->flags & PKT_DATA_MASK;
+
+	if (mode == PKT_DATA_NONE)
+		return 0;
+	int e = ipc_range_peek(ipc_view(r->to->ipc, KMAP_IPC_DST), &r->range);
+	if (e == -ERR_NOENT)
+		return -ERR_AGAIN;
+	if (e < 0)
+		return -ERR_INVAL;
+	if (r->range.size < ((p->len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
+		return -ERR_TOOBIG;
+	r->use_range = 1;
+	if (mode == PKT_DATA_COPY)
+		return p->len ? vm_xfer_check(&t->vs, p->data, p->len, PTE_R, 0) : 0;
+	if (mode == PKT_DATA_MOVE)
+		return vm_xfer_check(&t->vs, p->data, p->len, PTE_R, 1);
+	return vm_xfer_check(&t->vs, p->data, p->len,
+			     (p->flags & PKT_SHARE_RO) ? PTE_R : PTE_R | PTE_W, 0);
+}
+
+static int
+do_data(struct task *t, struct ts_packet *p, struct route *r)
+{
+	unsigned mode = p->flags & PKT_DATA_MASK;
+	unsigned prot = MEM_R | MEM_W;
+
+	if (mode == PKT_DATA_NONE)
+		return 0;
+	ipc_view(r->to->ipc, KMAP_IPC_DST);
+	ipc_range_advance(&r->to->ipc->v);
+	if (mode == PKT_DATA_SHARE && (p->flags & PKT_SHARE_RO))
+		prot = MEM_R;
+	int err = 0;
+	if (p->len)
+		err = vm_xfer(mode == PKT_DATA_COPY ? VM_COPY :
+			      mode == PKT_DATA_MOVE ? VM_MOVE : VM_SHARE,
+			      &t->vs, p->data, p->len, &r->to->vs, r->range.va, prot);
+	p->data = r->range.va;
+	return err;
+}
+
+/* ipc_lock held: packets addressed to the kernel. */
+static int
+kernel_op(struct task *t, const struct ts_packet *p)
+{
+	struct ts_packet reply;
+	uint32_t slot;
+
+	if (p->flags & (PKT_REPLY | PKT_DATA_MASK))
+		return -ERR_INVAL;
+	if (p->opcode != OP_WATCH && p->opcode != OP_UNWATCH)
+		return -ERR_NOTSUP;
+	int err = rx_reserve(t, &slot);
+	if (err)
+		return err;
+	err = p->opcode == OP_WATCH ? ipc_watch_add(t, (long)p->handle)
+				    : ipc_watch_remove(t, (long)p->handle);
+	if (err)
+		return err;
+	kpacket(&reply, IPC_ADDR_KERNEL, p->id, p->handle, 0, p->opcode, PKT_REPLY);
+	rx_commit(t, slot, &reply);
+	return 0;
+}
+
+/* ipc_lock held.  Route packet *p (a checked copy) sent by `t`.  Returns 0
+ * when delivered, else the error for the completion (nothing changed). */
+static int
+route(struct task *t, struct ts_packet *p)
+{
+	struct route r = { 0 };
+	int err;
+
+	if (p->addr == IPC_ADDR_KERNEL && !t->host)
+		return kernel_op(t, p);
+	r.from = (ts_addr)t->tid;
+	r.client = t;
+	long dest = (long)p->addr;
+	int bookkeeping = 1;
+	if (t->host && !(p->flags & PKT_FORWARD)) {
+		/* Sandboxed: everything goes to the host, as sent. */
+		r.origin = p->addr;
+		dest = t->host;
+		bookkeeping = 0;
+	} else if (p->flags & PKT_FORWARD) {
+		struct task *o = lookup((long)p->origin);
+		if (!o || o->host != t->tid || !o->ipc)
+			return -ERR_PERM;
+		r.from = (ts_addr)o->tid;
+		r.client = o;
+	}
+	r.to = lookup(dest);
+	if (!r.to || !r.to->ipc)
+		return -ERR_SRCH;
+	if (bookkeeping && !(p->flags & PKT_REPLY) && r.to->group->closed &&
+	    r.to->group != r.client->group)
+		return -ERR_PERM;
+	if (bookkeeping && (p->flags & PKT_REPLY)) {
+		/* The client is the receiver; the record is under the sender. */
+		r.rec = inflight_find(r.to->ipc, (long)r.from, p->id);
+		if (!r.rec)
+			return -ERR_INVAL;	/* no such request in flight */
+	} else if (bookkeeping) {
+		if (p->flags & PKT_FORWARD)
+			r.rec = inflight_find(r.client->ipc, t->tid, p->id);
+		if (!r.rec && !(r.newrec = inflight_free_entry(r.client->ipc)))
+			return -ERR_AGAIN;
+	}
+	if ((err = rx_reserve(r.to, &r.slot)) < 0)
+		return err;
+	if ((err = check_data(t, p, &r)) < 0)
+		return err;
+	struct ipc_session *sess = NULL;
+	if (bookkeeping && (p->flags & PKT_REPLY) && p->opcode == OP_OPEN && p->status >= 0) {
+		sess = ipc_session_new((long)r.from, p->handle, r.to);
+		if (!sess)
+			return -ERR_NOMEM;
+	}
+	/* Act. */
+	if ((err = do_data(t, p, &r)) < 0) {
+		ipc_session_free(sess);
+		return err;
+	}
+	if (sess)
+		ipc_session_attach(r.to, sess);
+	if (bookkeeping && (p->flags & PKT_REPLY)) {
+		r.rec->server = 0;
+	} else if (bookkeeping) {
+		struct ipc_inflight *rec = r.rec ? r.rec : r.newrec;
+		rec->server = r.to->tid;
+		rec->id = p->id;
+		rec->opcode = p->opcode;
+		rec->dead = 0;
+		if (p->opcode == OP_CLOSE && p->handle)
+			ipc_session_close(r.client, r.to->tid, p->handle);
+	}
+	p->addr = r.from;
+	p->origin = r.origin;
+	p->flags &= (uint16_t)~PKT_FORWARD;
+	rx_commit(r.to, r.slot, p);
+	return 0;
+}
+
+/* ipc_lock held.  Drain t's transmit ring; returns packets consumed or a
+ * negative error when the ring itself is corrupt. */
+long
+ipc_flush_locked(struct task *t)
+{
+	struct ipc_state *s = t->ipc;
+	struct ts_packet p;
+	long done = 0;
+
+	ipc_flush_pending(t);
+	int n = ipc_tx_pending(ipc_view(s, KMAP_IPC_SRC));
+	if (n < 0)
+		return n;
+	while (n-- > 0) {
+		uint32_t slot;
+		const char *why = "";
+		struct ipc_view *v = ipc_view(s, KMAP_IPC_SRC);
+		int err = ipc_tx_peek(v, &slot);
+		if (err == 0) {
+			ipc_packet_fetch(v, slot, &p);
+			err = ipc_packet_check(&p, &why);
+			if (err == 0)
+				err = route(t, &p);
+		} else {
+			memset(&p, 0, sizeof(p));
+		}
+		if (err < 0) {
+			struct ts_packet c;
+			kpacket(&c, p.addr, p.id, p.handle, err, p.opcode, PKT_REPLY);
+			if (rx_put(t, &c) < 0)
+				break;	/* no room even for the completion: retry later */
+		}
+		ipc_tx_advance(ipc_view(s, KMAP_IPC_SRC));
+		done++;
+	}
+	return done;
+}
+
+long
+ipc_flush(struct task *t)
+{
+	if (!t->ipc)
+		return -ERR_INVAL;
+	spin_lock(&ipc_lock);
+	long r = ipc_flush_locked(t);
+	spin_unlock(&ipc_lock);
+	return r;
+}
+
+long
+ipc_io_wait(struct task *t, uint64_t timeout_ns)
+{
+	if (!t->ipc)
+		return -ERR_INVAL;
+	spin_lock(&ipc_lock);
+	long r = ipc_flush_locked(t);
+	if (r < 0) {
+		spin_unlock(&ipc_lock);
+		return r;
+	}
+	int waiting = ipc_rx_waiting(ipc_view(t->ipc, KMAP_IPC_SRC));
+	if (waiting != 0 || timeout_ns == 0 || t->notify_pending) {
+		spin_unlock(&ipc_lock);
+		return waiting < 0 ? -ERR_INVAL : waiting;
+	}
+	uint64_t ticks = ns_to_ticks(timeout_ns), now = rdtime();
+	uint64_t until = ticks > UINT64_MAX / 2 - now ? UINT64_MAX / 2 : now + ticks;
+	t->frame.x[10] = 0;
+	t->iowait = 1;
+	sched_sleep_release(t, until, &ipc_lock);
+}
+
+/* ipc_lock held: the receive-ring waiting count, for a notified waker. */
+void
+ipc_wake(struct task *t)
+{
+	if (t->ipc)
+		wake_iowait(t);
+}
