@@ -180,9 +180,7 @@ irq_deliver(unsigned irq)
 {
 	while (lines[irq].cur >= 0 && (unsigned)lines[irq].cur < lines[irq].n) {
 		long tid = lines[irq].owner[lines[irq].cur];
-		spin_lock(&sched_lock);
-		struct task *t = task_lookup(tid);
-		spin_unlock(&sched_lock);
+		struct task *t = task_live(tid);
 		if (t && notify_queue(t, IRQ_SOURCE(irq), irq) == 0)
 			return;
 		lines[irq].cur++;

@@ -227,17 +227,6 @@ inflight_free_entry(struct ipc_state *s)
 	return NULL;
 }
 
-static struct task *
-lookup(long tid)
-{
-	spin_lock(&sched_lock);
-	struct task *t = task_lookup(tid);
-	if (t && t->state == TASK_ZOMBIE)
-		t = NULL;
-	spin_unlock(&sched_lock);
-	return t;
-}
-
 /* What a routed packet needs, decided before anything changes. */
 struct route {
 	struct task *to;		/* receiver */
@@ -339,13 +328,13 @@ route(struct task *t, struct ts_packet *p)
 		dest = t->host;
 		bookkeeping = 0;
 	} else if (p->flags & PKT_FORWARD) {
-		struct task *o = lookup((long)p->origin);
+		struct task *o = task_live((long)p->origin);
 		if (!o || o->host != t->tid || !o->ipc)
 			return -ERR_PERM;
 		r.from = (ts_addr)o->tid;
 		r.client = o;
 	}
-	r.to = lookup(dest);
+	r.to = task_live(dest);
 	if (!r.to || !r.to->ipc)
 		return -ERR_SRCH;
 	if (bookkeeping && !(p->flags & PKT_REPLY) && r.to->group->closed &&

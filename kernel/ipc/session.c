@@ -84,23 +84,12 @@ ipc_session_close(struct task *client, long server, uint64_t handle)
 	}
 }
 
-static struct task *
-live(long tid)
-{
-	spin_lock(&sched_lock);
-	struct task *t = task_lookup(tid);
-	if (t && t->state == TASK_ZOMBIE)
-		t = NULL;
-	spin_unlock(&sched_lock);
-	return t;
-}
-
 int
 ipc_watch_add(struct task *t, long target)
 {
 	unsigned n = 0;
 
-	if (target == t->tid || !live(target))
+	if (target == t->tid || !task_live(target))
 		return target == t->tid ? -ERR_INVAL : -ERR_SRCH;
 	for (struct ipc_watch *w = watches; w; w = w->next)
 		if (w->watcher == t->tid)
@@ -144,7 +133,7 @@ end_sessions(struct task *t, struct ipc_state *s)
 	while (s->sessions) {
 		struct ipc_session *x = s->sessions;
 		s->sessions = x->next;
-		ipc_kmsg_send(live(x->server), x->term);
+		ipc_kmsg_send(task_live(x->server), x->term);
 		kfree(x);
 	}
 	/* Sessions others opened with `t` as the server are gone too. */
@@ -191,7 +180,7 @@ end_watches(struct task *t)
 		if (w->target == t->tid || w->watcher == t->tid) {
 			*pp = w->next;
 			if (w->target == t->tid)
-				ipc_kmsg_send(live(w->watcher), w->term);
+				ipc_kmsg_send(task_live(w->watcher), w->term);
 			else
 				kfree(w->term);
 			kfree(w);

@@ -53,6 +53,19 @@ task_lookup(long tid)
 	return t && t->tid == tid ? t : NULL;
 }
 
+/* A task that has not ended, or NULL; takes sched_lock.  The caller keeps
+ * it alive by holding ipc_lock (task_exit takes it first). */
+struct task *
+task_live(long tid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	if (t && t->state == TASK_ZOMBIE)
+		t = NULL;
+	spin_unlock(&sched_lock);
+	return t;
+}
+
 unsigned
 task_count(void)
 {

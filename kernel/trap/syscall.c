@@ -37,13 +37,7 @@
 #define SYS6(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) \
 	static long ksys_##name(struct task *t, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);
 #include <tessera/syscalls.def>
-#undef SYS0
-#undef SYS1
-#undef SYS2
-#undef SYS3
-#undef SYS4
-#undef SYS5
-#undef SYS6
+#include <tessera/syscalls_undef.h>
 
 #define A(i, type) ((type)f->x[10 + (i)])
 
@@ -68,13 +62,7 @@ syscall_dispatch(struct task *t)
 #define SYS6(num, name, rt, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) \
 	case num: r = ksys_##name(t, A(0, t1), A(1, t2), A(2, t3), A(3, t4), A(4, t5), A(5, t6)); break;
 #include <tessera/syscalls.def>
-#undef SYS0
-#undef SYS1
-#undef SYS2
-#undef SYS3
-#undef SYS4
-#undef SYS5
-#undef SYS6
+#include <tessera/syscalls_undef.h>
 	default:
 		task_fault(t, ERR_BADSYS, "bad system call number", n);
 	}

@@ -21,13 +21,7 @@ enum ts_sysno {
 #define SYS5(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, doc) SYS_##name = (n),
 #define SYS6(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) SYS_##name = (n),
 #include <tessera/syscalls.def>
-#undef SYS0
-#undef SYS1
-#undef SYS2
-#undef SYS3
-#undef SYS4
-#undef SYS5
-#undef SYS6
+#include <tessera/syscalls_undef.h>
 	SYS_COUNT
 };
 
@@ -69,13 +63,7 @@ ts_ecall(long n, long x0, long x1, long x2, long x3, long x4, long x5)
 	static inline r sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6) \
 	{ return (r)ts_ecall(n, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6); }
 #include <tessera/syscalls.def>
-#undef SYS0
-#undef SYS1
-#undef SYS2
-#undef SYS3
-#undef SYS4
-#undef SYS5
-#undef SYS6
+#include <tessera/syscalls_undef.h>
 #endif
 
 #endif

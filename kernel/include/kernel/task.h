@@ -73,6 +73,7 @@ void task_init(void);
 long task_spawn(const char *name, const char *args, size_t args_len,
 		struct task *parent, struct group *g, int priv, long host);
 struct task *task_lookup(long tid);	/* sched_lock held */
+struct task *task_live(long tid);	/* takes sched_lock; NULL if ended */
 void task_exit(struct task *t, int status) __attribute__((noreturn));	/* own task */
 long task_kill(struct task *caller, long tid);
 long task_wait(struct task *caller, long tid, uint64_t status_uva);
