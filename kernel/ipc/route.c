@@ -345,7 +345,10 @@ route(struct task *t, struct ts_packet *p)
 		r.rec = inflight_find(r.to->ipc, (long)r.from, p->id);
 		if (!r.rec)
 			return -ERR_INVAL;	/* no such request in flight */
-	} else if (bookkeeping) {
+	} else if (!(p->flags & PKT_REPLY)) {
+		/* A request: tracked under its client.  One a sandboxed task
+		 * sends is tracked as a request to its host until the host
+		 * forwards it (then the record follows it). */
 		if (p->flags & PKT_FORWARD)
 			r.rec = inflight_find(r.client->ipc, t->tid, p->id);
 		if (!r.rec && !(r.newrec = inflight_free_entry(r.client->ipc)))
@@ -370,13 +373,13 @@ route(struct task *t, struct ts_packet *p)
 		ipc_session_attach(r.to, sess);
 	if (bookkeeping && (p->flags & PKT_REPLY)) {
 		r.rec->server = 0;
-	} else if (bookkeeping) {
+	} else if (!(p->flags & PKT_REPLY)) {
 		struct ipc_inflight *rec = r.rec ? r.rec : r.newrec;
 		rec->server = r.to->tid;
 		rec->id = p->id;
 		rec->opcode = p->opcode;
 		rec->dead = 0;
-		if (p->opcode == OP_CLOSE && p->handle)
+		if (bookkeeping && p->opcode == OP_CLOSE && p->handle)
 			ipc_session_close(r.client, r.to->tid, p->handle);
 	}
 	p->addr = r.from;
