@@ -1,0 +1,211 @@
+/*
+ * The network wire codec of Tessera packets (contract in <tessera/wire.h>,
+ * byte table in docs/ipc-wire.md).  Pure C without libc: built into
+ * netproxy and for the host tests and fuzzer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tessera/abi.h>
+#include <tessera/errors.h>
+#include <tessera/ipc.h>
+#include <tessera/wire.h>
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Bitwise CRC-32: frames are at most 347 bytes, a table is not worth it. */
+uint32_t
+wire_crc32(const uint8_t *buf, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= buf[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* The packet rules that hold across nodes: those of ipc_packet_check()
+ * without the ones about this node (PKT_KERNEL, node bits, data address). */
+static int
+rules_ok(uint16_t opcode, uint16_t flags, uint16_t name_len, uint64_t data_len)
+{
+	uint16_t mode = flags & PKT_DATA_MASK;
+
+	if (opcode == OP_NONE || opcode >= OP_COUNT)
+		return 0;
+	if ((flags & ~PKT_FLAGS_ALL) != 0 || name_len > IPC_NAME_MAX)
+		return 0;
+	if ((flags & PKT_SHARE_RO) && mode != PKT_DATA_SHARE)
+		return 0;
+	switch (mode) {
+	case PKT_DATA_NONE:
+		return data_len == 0;
+	case PKT_DATA_COPY:
+		return data_len <= IPC_COPY_MAX;
+	default:
+		return data_len != 0 && data_len % TS_PAGE_SIZE == 0 &&
+		       data_len <= IPC_MOVE_MAX;
+	}
+}
+
+static int
+packet_reserved_zero(const struct ts_packet *p)
+{
+	size_t i;
+
+	if (p->reserved0 != 0 || p->reserved1 != 0)
+		return 0;
+	for (i = 0; i < sizeof(p->reserved2); i++)
+		if (p->reserved2[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Header and name of *p into buf; see wire.h. */
+int
+wire_encode(const struct ts_packet *p, uint16_t src_node, uint16_t dst_node,
+	    uint64_t data_len, uint8_t *buf, size_t cap)
+{
+	size_t i;
+
+	if (!rules_ok(p->opcode, p->flags, p->name_len, data_len) ||
+	    !packet_reserved_zero(p))
+		return -ERR_INVAL;
+	if (cap < WIRE_HDR_LEN + (size_t)p->name_len)
+		return -ERR_TOOBIG;
+	buf[WIRE_OFF_MAGIC] = WIRE_MAGIC0;
+	buf[WIRE_OFF_MAGIC + 1] = WIRE_MAGIC1;
+	buf[WIRE_OFF_VERSION] = WIRE_VERSION;
+	buf[WIRE_OFF_HDR_LEN] = WIRE_HDR_LEN;
+	put16(buf + WIRE_OFF_SRC, src_node);
+	put16(buf + WIRE_OFF_DST, dst_node);
+	put64(buf + WIRE_OFF_ADDR, p->addr);
+	put64(buf + WIRE_OFF_ID, p->id);
+	put64(buf + WIRE_OFF_HANDLE, p->handle);
+	put64(buf + WIRE_OFF_OFFSET, p->offset);
+	put64(buf + WIRE_OFF_ORIGIN, p->origin);
+	put64(buf + WIRE_OFF_DATA_LEN, data_len);
+	put32(buf + WIRE_OFF_STATUS, (uint32_t)p->status);
+	put16(buf + WIRE_OFF_OPCODE, p->opcode);
+	put16(buf + WIRE_OFF_FLAGS, p->flags);
+	put16(buf + WIRE_OFF_NAME_LEN, p->name_len);
+	put16(buf + WIRE_OFF_RESERVED, 0);
+	for (i = 0; i < sizeof(p->uuid); i++)
+		buf[WIRE_OFF_UUID + i] = p->uuid[i];
+	for (i = 0; i < p->name_len; i++)
+		buf[WIRE_HDR_LEN + i] = (uint8_t)p->name[i];
+	put32(buf + WIRE_OFF_NAME_CRC, wire_crc32(buf + WIRE_HDR_LEN, p->name_len));
+	put32(buf + WIRE_OFF_HDR_CRC, wire_crc32(buf, WIRE_OFF_HDR_CRC));
+	return (int)(WIRE_HDR_LEN + p->name_len);
+}
+
+/* The first four bytes are constant: refuse a wrong one as soon as it
+ * arrives, so a stream reader does not wait for a header that never
+ * comes.  Returns 0 when the bytes present are right. */
+static int
+prefix_bad(const uint8_t *buf, size_t len)
+{
+	static const uint8_t want[4] = {
+		WIRE_MAGIC0, WIRE_MAGIC1, WIRE_VERSION, WIRE_HDR_LEN
+	};
+	size_t i;
+
+	for (i = 0; i < len && i < sizeof(want); i++)
+		if (buf[i] != want[i])
+			return 1;
+	return 0;
+}
+
+/* One frame's header and name from buf[0..len); see wire.h. */
+int
+wire_decode(const uint8_t *buf, size_t len, struct ts_packet *p,
+	    uint16_t *src_node, uint16_t *dst_node, uint64_t *data_len)
+{
+	uint16_t opcode, flags, name_len;
+	uint64_t dlen;
+	uint8_t *raw;
+	size_t i;
+
+	if (prefix_bad(buf, len))
+		return -ERR_INVAL;
+	if (len < WIRE_HDR_LEN)
+		return -ERR_AGAIN;
+	if (get32(buf + WIRE_OFF_HDR_CRC) != wire_crc32(buf, WIRE_OFF_HDR_CRC))
+		return -ERR_INVAL;
+	opcode = get16(buf + WIRE_OFF_OPCODE);
+	flags = get16(buf + WIRE_OFF_FLAGS);
+	name_len = get16(buf + WIRE_OFF_NAME_LEN);
+	dlen = get64(buf + WIRE_OFF_DATA_LEN);
+	if (get16(buf + WIRE_OFF_RESERVED) != 0 ||
+	    !rules_ok(opcode, flags, name_len, dlen))
+		return -ERR_INVAL;
+	if (len - WIRE_HDR_LEN < name_len)
+		return -ERR_AGAIN;
+	if (get32(buf + WIRE_OFF_NAME_CRC) !=
+	    wire_crc32(buf + WIRE_HDR_LEN, name_len))
+		return -ERR_INVAL;
+
+	raw = (uint8_t *)p;
+	for (i = 0; i < sizeof(*p); i++)
+		raw[i] = 0;
+	p->addr = get64(buf + WIRE_OFF_ADDR);
+	p->id = get64(buf + WIRE_OFF_ID);
+	p->handle = get64(buf + WIRE_OFF_HANDLE);
+	p->offset = get64(buf + WIRE_OFF_OFFSET);
+	p->origin = get64(buf + WIRE_OFF_ORIGIN);
+	p->len = dlen;
+	p->status = (int32_t)get32(buf + WIRE_OFF_STATUS);
+	p->opcode = opcode;
+	p->flags = flags;
+	p->name_len = name_len;
+	for (i = 0; i < sizeof(p->uuid); i++)
+		p->uuid[i] = buf[WIRE_OFF_UUID + i];
+	for (i = 0; i < name_len; i++)
+		p->name[i] = (char)buf[WIRE_HDR_LEN + i];
+	*src_node = get16(buf + WIRE_OFF_SRC);
+	*dst_node = get16(buf + WIRE_OFF_DST);
+	*data_len = dlen;
+	return (int)(WIRE_HDR_LEN + name_len);
+}
