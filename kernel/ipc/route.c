@@ -246,7 +246,7 @@ check_data(struct task *t, const struct ts_packet *p, struct route *r)
 {
 	unsigned mode = p->flags & PKT_DATA_MASK;
 
-	if (mode == PKT_DATA_NONE)
+	if (mode == PKT_DATA_NONE || p->len == 0)	/* an empty copy needs no range */
 		return 0;
 	int e = ipc_range_peek(ipc_view(r->to->ipc, KMAP_IPC_DST), &r->range);
 	if (e == -ERR_NOENT)
@@ -270,19 +270,20 @@ do_data(struct task *t, struct ts_packet *p, struct route *r)
 	unsigned mode = p->flags & PKT_DATA_MASK;
 	unsigned prot = MEM_R | MEM_W;
 
-	if (mode == PKT_DATA_NONE)
+	if (!r->use_range) {
+		p->data = 0;
 		return 0;
-	ipc_view(r->to->ipc, KMAP_IPC_DST);
-	ipc_range_advance(&r->to->ipc->v);
+	}
 	if (mode == PKT_DATA_SHARE && (p->flags & PKT_SHARE_RO))
 		prot = MEM_R;
-	int err = 0;
-	if (p->len)
-		err = vm_xfer(mode == PKT_DATA_COPY ? VM_COPY :
-			      mode == PKT_DATA_MOVE ? VM_MOVE : VM_SHARE,
-			      &t->vs, p->data, p->len, &r->to->vs, r->range.va, prot);
+	int err = vm_xfer(mode == PKT_DATA_COPY ? VM_COPY :
+			  mode == PKT_DATA_MOVE ? VM_MOVE : VM_SHARE,
+			  &t->vs, p->data, p->len, &r->to->vs, r->range.va, prot);
+	if (err)
+		return err;	/* the range stays posted */
+	ipc_range_advance(ipc_view(r->to->ipc, KMAP_IPC_DST));
 	p->data = r->range.va;
-	return err;
+	return 0;
 }
 
 /* ipc_lock held: packets addressed to the kernel. */
