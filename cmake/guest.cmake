@@ -4,8 +4,8 @@ set(TESSERA_ARCH -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany)
 set(TESSERA_LINK_ARCH -march=rv64imac -mabi=lp64 -mcmodel=medany)
 set(TESSERA_ABI_INCLUDE ${CMAKE_SOURCE_DIR}/ipc/include)
 
-# tessera_program(<name> <source>...): a user program linked with picolibc and
-# Tessera's libc glue; packed into the boot image (initrd.img) under <name>.
+# tessera_program(<name> <source>...): a user program linked with picolibc,
+# Tessera's libc glue and dux; packed into the boot image (initrd.img) under <name>.
 function(tessera_program name)
 	add_executable(${name} ${ARGN})
 	target_compile_options(${name} PRIVATE ${TESSERA_ARCH} ${TESSERA_WARNINGS}
@@ -15,7 +15,7 @@ function(tessera_program name)
 	target_link_options(${name} PRIVATE ${TESSERA_LINK_ARCH} --specs=picolibc.specs
 		-nostartfiles -T ${CMAKE_SOURCE_DIR}/libc/user.ld -Wl,-z,max-page-size=4096
 		-Wl,--gc-sections -Wl,-u,_start)
-	target_link_libraries(${name} PRIVATE tessera_libc)
+	target_link_libraries(${name} PRIVATE dux tessera_libc)
 	set_property(GLOBAL APPEND PROPERTY TESSERA_PROGRAMS ${name})
 endfunction()
 
