@@ -8,6 +8,7 @@
 #                   [TIMEOUT <seconds, default 60>] [ICOUNT]
 #                   [KERNEL <image, default TESSERA_KERNEL>]
 #                   [EXIT_STATUS <n, default 0>] [ALLOW_PANIC]
+#                   [STDIN_TEXT <text typed on the serial line ~1 s after start>]
 #                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
 #
 # Adds the ctest test node_<name> (labels: node + LABELS) that boots with
@@ -21,7 +22,7 @@ set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT"
 		"EXPECT;FORBID;LABELS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
@@ -56,6 +57,9 @@ function(tessera_node_test)
 	endif()
 	if(T_ALLOW_PANIC)
 		list(APPEND cmd --allow-panic)
+	endif()
+	if(NOT "${T_STDIN_TEXT}" STREQUAL "")
+		list(APPEND cmd --stdin-text "${T_STDIN_TEXT}")
 	endif()
 	if(NOT "${T_EXIT_STATUS}" STREQUAL "")
 		list(APPEND cmd --exit-status ${T_EXIT_STATUS})

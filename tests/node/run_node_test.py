@@ -28,6 +28,7 @@ import qemu  # noqa: E402  (cluster/qemu.py builds every QEMU command line)
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 PANIC_RE = r"(?i)\bpanic"
 TAIL_LINES = 40
+STDIN_DELAY = 1.0  # seconds before --stdin-text is typed
 
 
 def parse_args(argv):
@@ -53,6 +54,8 @@ def parse_args(argv):
                     help="QEMU exit status that means pass (default 0)")
     ap.add_argument("--allow-panic", action="store_true",
                     help="do not fail on kernel panic lines (tests of the panic path)")
+    ap.add_argument("--stdin-text", default=None, metavar="TEXT",
+                    help="write TEXT to QEMU's serial input %g s after start" % STDIN_DELAY)
     ap.add_argument("--icount", action="store_true",
                     help="run with -icount shift=0,sleep=off (deterministic timing)")
     return ap.parse_args(argv)
@@ -82,8 +85,9 @@ def kill_group(proc):
             pass
 
 
-def run_qemu(argv, log_path, timeout):
-    """Run argv, copying its output to log_path as it comes.
+def run_qemu(argv, log_path, timeout, stdin_text=None):
+    """Run argv, copying its output to log_path as it comes; type stdin_text
+    (if any) on its standard input STDIN_DELAY seconds after the start.
 
     Returns (exit status or None on timeout, elapsed seconds, log text).
     """
@@ -93,8 +97,10 @@ def run_qemu(argv, log_path, timeout):
     with open(log_path, "wb") as log:
         log.write(("# " + qemu.format_argv(argv) + "\n").encode())
         log.flush()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stdin = subprocess.DEVNULL if stdin_text is None else subprocess.PIPE
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+        type_at = None if stdin_text is None else start + STDIN_DELAY
         fd = proc.stdout.fileno()
         timed_out = False
         try:
@@ -103,7 +109,17 @@ def run_qemu(argv, log_path, timeout):
                 if left <= 0:
                     timed_out = True
                     break
-                ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+                if type_at is not None and time.monotonic() >= type_at:
+                    type_at = None
+                    try:
+                        proc.stdin.write(stdin_text.encode())
+                        proc.stdin.flush()
+                    except BrokenPipeError:
+                        pass  # QEMU already gone: judged by its status
+                wait = min(left, 1.0)
+                if type_at is not None:
+                    wait = max(0.0, min(wait, type_at - time.monotonic()))
+                ready, _, _ = select.select([fd], [], [], wait)
                 if not ready:
                     continue
                 data = os.read(fd, 65536)
@@ -122,6 +138,11 @@ def run_qemu(argv, log_path, timeout):
             raise
         finally:
             proc.stdout.close()
+            if proc.stdin:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
         if timed_out:
             kill_group(proc)
         status = None if timed_out else proc.wait()
@@ -178,7 +199,7 @@ def main(argv=None):
         return EXIT_FAIL
 
     print("run_node_test: %s" % qemu.format_argv(argv_q), flush=True)
-    status, elapsed, text = run_qemu(argv_q, log_path, args.timeout)
+    status, elapsed, text = run_qemu(argv_q, log_path, args.timeout, args.stdin_text)
     reasons = judge(status, text, args.timeout, expects, forbids, args.exit_status)
     if not reasons:
         print("PASS %s: exit %d, %d expected pattern(s) found, no forbidden line (%.1f s)"
