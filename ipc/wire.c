@@ -9,46 +9,8 @@
 #include <tessera/abi.h>
 #include <tessera/errors.h>
 #include <tessera/ipc.h>
+#include <tessera/le.h>
 #include <tessera/wire.h>
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* Bitwise CRC-32: frames are at most 347 bytes, a table is not worth it. */
 uint32_t
@@ -119,25 +81,25 @@ wire_encode(const struct ts_packet *p, uint16_t src_node, uint16_t dst_node,
 	buf[WIRE_OFF_MAGIC + 1] = WIRE_MAGIC1;
 	buf[WIRE_OFF_VERSION] = WIRE_VERSION;
 	buf[WIRE_OFF_HDR_LEN] = WIRE_HDR_LEN;
-	put16(buf + WIRE_OFF_SRC, src_node);
-	put16(buf + WIRE_OFF_DST, dst_node);
-	put64(buf + WIRE_OFF_ADDR, p->addr);
-	put64(buf + WIRE_OFF_ID, p->id);
-	put64(buf + WIRE_OFF_HANDLE, p->handle);
-	put64(buf + WIRE_OFF_OFFSET, p->offset);
-	put64(buf + WIRE_OFF_ORIGIN, p->origin);
-	put64(buf + WIRE_OFF_DATA_LEN, data_len);
-	put32(buf + WIRE_OFF_STATUS, (uint32_t)p->status);
-	put16(buf + WIRE_OFF_OPCODE, p->opcode);
-	put16(buf + WIRE_OFF_FLAGS, p->flags);
-	put16(buf + WIRE_OFF_NAME_LEN, p->name_len);
-	put16(buf + WIRE_OFF_RESERVED, 0);
+	le16_put(buf + WIRE_OFF_SRC, src_node);
+	le16_put(buf + WIRE_OFF_DST, dst_node);
+	le64_put(buf + WIRE_OFF_ADDR, p->addr);
+	le64_put(buf + WIRE_OFF_ID, p->id);
+	le64_put(buf + WIRE_OFF_HANDLE, p->handle);
+	le64_put(buf + WIRE_OFF_OFFSET, p->offset);
+	le64_put(buf + WIRE_OFF_ORIGIN, p->origin);
+	le64_put(buf + WIRE_OFF_DATA_LEN, data_len);
+	le32_put(buf + WIRE_OFF_STATUS, (uint32_t)p->status);
+	le16_put(buf + WIRE_OFF_OPCODE, p->opcode);
+	le16_put(buf + WIRE_OFF_FLAGS, p->flags);
+	le16_put(buf + WIRE_OFF_NAME_LEN, p->name_len);
+	le16_put(buf + WIRE_OFF_RESERVED, 0);
 	for (i = 0; i < sizeof(p->uuid); i++)
 		buf[WIRE_OFF_UUID + i] = p->uuid[i];
 	for (i = 0; i < p->name_len; i++)
 		buf[WIRE_HDR_LEN + i] = (uint8_t)p->name[i];
-	put32(buf + WIRE_OFF_NAME_CRC, wire_crc32(buf + WIRE_HDR_LEN, p->name_len));
-	put32(buf + WIRE_OFF_HDR_CRC, wire_crc32(buf, WIRE_OFF_HDR_CRC));
+	le32_put(buf + WIRE_OFF_NAME_CRC, wire_crc32(buf + WIRE_HDR_LEN, p->name_len));
+	le32_put(buf + WIRE_OFF_HDR_CRC, wire_crc32(buf, WIRE_OFF_HDR_CRC));
 	return (int)(WIRE_HDR_LEN + p->name_len);
 }
 
@@ -172,31 +134,31 @@ wire_decode(const uint8_t *buf, size_t len, struct ts_packet *p,
 		return -ERR_INVAL;
 	if (len < WIRE_HDR_LEN)
 		return -ERR_AGAIN;
-	if (get32(buf + WIRE_OFF_HDR_CRC) != wire_crc32(buf, WIRE_OFF_HDR_CRC))
+	if (le32_get(buf + WIRE_OFF_HDR_CRC) != wire_crc32(buf, WIRE_OFF_HDR_CRC))
 		return -ERR_INVAL;
-	opcode = get16(buf + WIRE_OFF_OPCODE);
-	flags = get16(buf + WIRE_OFF_FLAGS);
-	name_len = get16(buf + WIRE_OFF_NAME_LEN);
-	dlen = get64(buf + WIRE_OFF_DATA_LEN);
-	if (get16(buf + WIRE_OFF_RESERVED) != 0 ||
+	opcode = le16_get(buf + WIRE_OFF_OPCODE);
+	flags = le16_get(buf + WIRE_OFF_FLAGS);
+	name_len = le16_get(buf + WIRE_OFF_NAME_LEN);
+	dlen = le64_get(buf + WIRE_OFF_DATA_LEN);
+	if (le16_get(buf + WIRE_OFF_RESERVED) != 0 ||
 	    !rules_ok(opcode, flags, name_len, dlen))
 		return -ERR_INVAL;
 	if (len - WIRE_HDR_LEN < name_len)
 		return -ERR_AGAIN;
-	if (get32(buf + WIRE_OFF_NAME_CRC) !=
+	if (le32_get(buf + WIRE_OFF_NAME_CRC) !=
 	    wire_crc32(buf + WIRE_HDR_LEN, name_len))
 		return -ERR_INVAL;
 
 	raw = (uint8_t *)p;
 	for (i = 0; i < sizeof(*p); i++)
 		raw[i] = 0;
-	p->addr = get64(buf + WIRE_OFF_ADDR);
-	p->id = get64(buf + WIRE_OFF_ID);
-	p->handle = get64(buf + WIRE_OFF_HANDLE);
-	p->offset = get64(buf + WIRE_OFF_OFFSET);
-	p->origin = get64(buf + WIRE_OFF_ORIGIN);
+	p->addr = le64_get(buf + WIRE_OFF_ADDR);
+	p->id = le64_get(buf + WIRE_OFF_ID);
+	p->handle = le64_get(buf + WIRE_OFF_HANDLE);
+	p->offset = le64_get(buf + WIRE_OFF_OFFSET);
+	p->origin = le64_get(buf + WIRE_OFF_ORIGIN);
 	p->len = dlen;
-	p->status = (int32_t)get32(buf + WIRE_OFF_STATUS);
+	p->status = (int32_t)le32_get(buf + WIRE_OFF_STATUS);
 	p->opcode = opcode;
 	p->flags = flags;
 	p->name_len = name_len;
@@ -204,8 +166,8 @@ wire_decode(const uint8_t *buf, size_t len, struct ts_packet *p,
 		p->uuid[i] = buf[WIRE_OFF_UUID + i];
 	for (i = 0; i < name_len; i++)
 		p->name[i] = (char)buf[WIRE_HDR_LEN + i];
-	*src_node = get16(buf + WIRE_OFF_SRC);
-	*dst_node = get16(buf + WIRE_OFF_DST);
+	*src_node = le16_get(buf + WIRE_OFF_SRC);
+	*dst_node = le16_get(buf + WIRE_OFF_DST);
 	*data_len = dlen;
 	return (int)(WIRE_HDR_LEN + name_len);
 }

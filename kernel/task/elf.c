@@ -12,6 +12,7 @@
 #include <kernel/elf.h>
 #include <tessera/abi.h>
 #include <tessera/errors.h>
+#include <tessera/le.h>
 
 #define EHDR_SIZE	64u
 #define PHDR_SIZE	56u
@@ -31,25 +32,6 @@
 #define ELF_MIN_VA	0x10000u	/* keep page 0 and friends unmapped */
 #define ELF_MAX_PHNUM	64u		/* program headers looked at, all types */
 
-/* Little-endian reads, byte by byte. */
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 /* One program header, decoded. */
 struct phdr {
 	uint32_t type, flags;
@@ -59,13 +41,13 @@ struct phdr {
 static void
 phdr_read(const uint8_t *p, struct phdr *ph)
 {
-	ph->type = rd32(p);
-	ph->flags = rd32(p + 4);
-	ph->offset = rd64(p + 8);
-	ph->vaddr = rd64(p + 16);
+	ph->type = le32_get(p);
+	ph->flags = le32_get(p + 4);
+	ph->offset = le64_get(p + 8);
+	ph->vaddr = le64_get(p + 16);
 	/* p_paddr at 24 is ignored */
-	ph->filesz = rd64(p + 32);
-	ph->memsz = rd64(p + 40);
+	ph->filesz = le64_get(p + 32);
+	ph->memsz = le64_get(p + 40);
 	/* p_align at 48 is ignored: the page rule below is what we need */
 }
 
@@ -85,18 +67,18 @@ ehdr_check(const uint8_t *img, size_t size, uint64_t *phoff, unsigned *phnum)
 		return "not a 64-bit ELF";
 	if (img[5] != ELFDATA2LSB)
 		return "not little-endian";
-	if (img[6] != EV_CURRENT || rd32(img + 20) != EV_CURRENT)
+	if (img[6] != EV_CURRENT || le32_get(img + 20) != EV_CURRENT)
 		return "bad ELF version";
-	if (rd16(img + 16) != ET_EXEC)
+	if (le16_get(img + 16) != ET_EXEC)
 		return "not an executable (ET_EXEC)";
-	if (rd16(img + 18) != EM_RISCV)
+	if (le16_get(img + 18) != EM_RISCV)
 		return "not a RISC-V ELF";
-	if (rd16(img + 52) != EHDR_SIZE)
+	if (le16_get(img + 52) != EHDR_SIZE)
 		return "bad ELF header size";
-	if (rd16(img + 54) != PHDR_SIZE)
+	if (le16_get(img + 54) != PHDR_SIZE)
 		return "bad program header entry size";
-	off = rd64(img + 32);
-	n = rd16(img + 56);
+	off = le64_get(img + 32);
+	n = le16_get(img + 56);
 	if (n == 0)
 		return "no program headers";
 	if (n > ELF_MAX_PHNUM)
@@ -185,7 +167,7 @@ elf_decode(const uint8_t *img, size_t size, uint64_t va_limit,
 	why = ehdr_check(img, size, &phoff, &phnum);
 	if (why != NULL)
 		return why;
-	info->entry = rd64(img + 24);
+	info->entry = le64_get(img + 24);
 	info->nsegs = 0;
 	for (i = 0; i < phnum; i++) {
 		phdr_read(img + phoff + (uint64_t)i * PHDR_SIZE, &ph);

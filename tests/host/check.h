@@ -10,6 +10,7 @@
 #ifndef TESSERA_TEST_CHECK_H
 #define TESSERA_TEST_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,26 @@ struct test_case {
 };
 
 static unsigned check_count, check_failed;
+
+/* xorshift64: deterministic random numbers for the tests; reseed by
+ * assigning check_rng. */
+static uint64_t check_rng = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t
+rnd64(void)
+{
+	check_rng ^= check_rng << 13;
+	check_rng ^= check_rng >> 7;
+	check_rng ^= check_rng << 17;
+	return check_rng;
+}
+
+/* Uniform-enough in [0, n), n > 0. */
+static inline uint64_t
+rnd_below(uint64_t n)
+{
+	return rnd64() % n;
+}
 
 #define CHECK(c)                                                            \
 	do {                                                                \

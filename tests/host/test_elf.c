@@ -12,6 +12,7 @@
 #include <kernel/elf.h>
 #include <tessera/abi.h>
 #include <tessera/errors.h>
+#include <tessera/le.h>
 
 #include "check.h"
 
@@ -29,27 +30,6 @@ struct ph {
 	uint64_t offset, vaddr, filesz, memsz;
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* A RISC-V ET_EXEC image of exactly `size` bytes: header, program headers
  * at 64, the rest filled with 0xaa.  malloc'd. */
 static uint8_t *
@@ -66,26 +46,26 @@ build(const struct ph *ph, unsigned n, uint64_t entry, size_t size)
 	p[4] = 2;		/* ELFCLASS64 */
 	p[5] = 1;		/* ELFDATA2LSB */
 	p[6] = 1;		/* EV_CURRENT */
-	put16(p + 16, 2);	/* ET_EXEC */
-	put16(p + 18, 243);	/* EM_RISCV */
-	put32(p + 20, 1);
-	put64(p + 24, entry);
-	put64(p + 32, 64);	/* e_phoff */
-	put64(p + 40, 0);	/* e_shoff */
-	put16(p + 52, 64);
-	put16(p + 54, 56);
-	put16(p + 56, (uint16_t)n);
+	le16_put(p + 16, 2);	/* ET_EXEC */
+	le16_put(p + 18, 243);	/* EM_RISCV */
+	le32_put(p + 20, 1);
+	le64_put(p + 24, entry);
+	le64_put(p + 32, 64);	/* e_phoff */
+	le64_put(p + 40, 0);	/* e_shoff */
+	le16_put(p + 52, 64);
+	le16_put(p + 54, 56);
+	le16_put(p + 56, (uint16_t)n);
 	for (i = 0; i < n; i++) {
 		uint8_t *h = p + 64 + i * 56;
 
-		put32(h, ph[i].type);
-		put32(h + 4, ph[i].flags);
-		put64(h + 8, ph[i].offset);
-		put64(h + 16, ph[i].vaddr);
-		put64(h + 24, ph[i].vaddr);
-		put64(h + 32, ph[i].filesz);
-		put64(h + 40, ph[i].memsz);
-		put64(h + 48, 0x1000);
+		le32_put(h, ph[i].type);
+		le32_put(h + 4, ph[i].flags);
+		le64_put(h + 8, ph[i].offset);
+		le64_put(h + 16, ph[i].vaddr);
+		le64_put(h + 24, ph[i].vaddr);
+		le64_put(h + 32, ph[i].filesz);
+		le64_put(h + 40, ph[i].memsz);
+		le64_put(h + 48, 0x1000);
 	}
 	return p;
 }
@@ -292,7 +272,7 @@ test_header(void)
 	img = build(good_ph, 2, GOOD_ENTRY, GOOD_SIZE + 0x71);
 	memcpy(img + GOOD_SIZE + 1, img + 64, 2 * 56);
 	memset(img + 64, 0xee, 2 * 56);
-	put64(img + 32, GOOD_SIZE + 1);
+	le64_put(img + 32, GOOD_SIZE + 1);
 	CHECK_EQ(elf_check(img, GOOD_SIZE + 0x71, LIMIT, &info, &why), 0);
 	CHECK_EQ(elf_check(img, GOOD_SIZE + 0x70, LIMIT, &info, &why),
 		 -ERR_BADEXEC);
@@ -582,13 +562,13 @@ test_random(void)
 			field = (unsigned)(seed >> 40) % 10;
 			/* phdr 0 or 1, field offset 8..40, or e_entry */
 			if (field < 8)
-				put64(c + 64 + 56 * (field & 1) +
+				le64_put(c + 64 + 56 * (field & 1) +
 					      8 * (1 + (field >> 1)),
 				      edge[(seed >> 16) % 13]);
 			else if (field == 8)
-				put64(c + 24, edge[(seed >> 16) % 13]);
+				le64_put(c + 24, edge[(seed >> 16) % 13]);
 			else
-				put32(c + 64 + 56 * ((seed >> 12) & 1) + 4,
+				le32_put(c + 64 + 56 * ((seed >> 12) & 1) + 4,
 				      (uint32_t)(seed >> 20) & 7);
 		}
 		exercise(c, GOOD_SIZE);

@@ -310,17 +310,6 @@ test_cross_hart(void)
 	shutdown();
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
 /* 100000 random alloc/free on 4 harts, cached and uncached, with a few
  * contiguous runs, in a small RAM that runs out often.  Phases of 4096
  * operations alternate between mostly allocating and mostly freeing. */
@@ -338,21 +327,21 @@ test_random(void)
 	CHECK_EQ(pmm_total_pages(), total);
 	v = malloc(total * sizeof(*v));
 	for (unsigned op = 0; op < 100000 && ok; op++) {
-		unsigned r = (unsigned)rnd(100);
+		unsigned r = (unsigned)rnd_below(100);
 		unsigned alloc_pct = (op / 4096) % 2 ? 30 : 70;
-		struct hart *h = &harts[rnd(4)];
+		struct hart *h = &harts[rnd_below(4)];
 		uint64_t bitmap_free = pmm_free_pages() - cached();
 
 		host_hart = h;
 		if (r < alloc_pct || nout == 0) {
-			unsigned kind = (unsigned)rnd(10), n = 1;
+			unsigned kind = (unsigned)rnd_below(10), n = 1;
 			unsigned before = h->pmm_ncache;
 			if (kind < 8)
 				ppn = pmm_alloc();
 			else if (kind < 9)
 				ppn = pmm_alloc_uncached();
 			else
-				ppn = pmm_alloc_contig(n = 1 + (unsigned)rnd(8));
+				ppn = pmm_alloc_contig(n = 1 + (unsigned)rnd_below(8));
 			if (ppn == 0) {
 				exhausted++;
 				if (kind < 8)
@@ -366,9 +355,9 @@ test_random(void)
 				else
 					ok = 0;
 		} else {
-			uint64_t i = rnd(nout);
+			uint64_t i = rnd_below(nout);
 			ppn = v[i];
-			if (rnd(10) < 8)
+			if (rnd_below(10) < 8)
 				pmm_free(ppn);
 			else
 				pmm_free_uncached(ppn);

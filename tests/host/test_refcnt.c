@@ -148,17 +148,6 @@ test_cluster_delete(void)
 	check_empty();
 }
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint64_t
-rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
 /* 300000 random share/unshare against a model count per key; half the
  * operations hit the colliding keys.  Phases of 20000 operations alternate
  * between mostly sharing (the table fills up) and mostly unsharing; a key
@@ -171,12 +160,12 @@ test_random(void)
 	int ok = 1;
 
 	for (unsigned op = 0; op < 300000 && ok; op++) {
-		unsigned k = rnd(2) ? (unsigned)rnd(NCOLLIDE) :
-			     NCOLLIDE + (unsigned)rnd(NPLAIN);
+		unsigned k = rnd_below(2) ? (unsigned)rnd_below(NCOLLIDE) :
+			     NCOLLIDE + (unsigned)rnd_below(NPLAIN);
 		unsigned share_pct = (op / 20000) % 2 ? 35 : 75;
 		int got, want;
 
-		if (rnd(100) < share_pct && cnt[k] < 5) {
+		if (rnd_below(100) < share_pct && cnt[k] < 5) {
 			got = page_share(keys[k]);
 			if (cnt[k] > 0) {
 				want = ++cnt[k];

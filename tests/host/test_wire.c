@@ -15,23 +15,6 @@
 
 #include "check.h"
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static uint32_t
-rnd_below(uint32_t n)
-{
-	return (uint32_t)(rnd() % n);
-}
-
 /* A random packet that wire_encode() accepts, with its data_len.  Name
  * bytes past name_len and p->data are garbage: they are not sent. */
 static uint64_t
@@ -44,36 +27,36 @@ random_packet(struct ts_packet *p)
 	unsigned i;
 
 	memset(p, 0, sizeof(*p));
-	p->addr = rnd();
-	p->id = rnd();
-	p->handle = rnd();
-	p->offset = rnd();
-	p->data = rnd();
-	p->len = rnd();
-	p->origin = rnd();
-	p->status = (int32_t)rnd();
+	p->addr = rnd64();
+	p->id = rnd64();
+	p->handle = rnd64();
+	p->offset = rnd64();
+	p->data = rnd64();
+	p->len = rnd64();
+	p->origin = rnd64();
+	p->status = (int32_t)rnd64();
 	p->opcode = (uint16_t)(1 + rnd_below(OP_COUNT - 1));
 	p->flags = modes[rnd_below(4)] |
-		   (uint16_t)(rnd() & (PKT_REPLY | PKT_UUID | PKT_KERNEL |
+		   (uint16_t)(rnd64() & (PKT_REPLY | PKT_UUID | PKT_KERNEL |
 				       PKT_FORWARD));
 	switch (p->flags & PKT_DATA_MASK) {
 	case PKT_DATA_COPY:
-		dlen = rnd() % (IPC_COPY_MAX + 1);
+		dlen = rnd64() % (IPC_COPY_MAX + 1);
 		break;
 	case PKT_DATA_MOVE:
-		dlen = (1 + rnd() % (IPC_MOVE_MAX / 4096)) * 4096;
+		dlen = (1 + rnd64() % (IPC_MOVE_MAX / 4096)) * 4096;
 		break;
 	case PKT_DATA_SHARE:
-		dlen = (1 + rnd() % (IPC_MOVE_MAX / 4096)) * 4096;
-		if (rnd() & 1)
+		dlen = (1 + rnd64() % (IPC_MOVE_MAX / 4096)) * 4096;
+		if (rnd64() & 1)
 			p->flags |= PKT_SHARE_RO;
 		break;
 	}
 	p->name_len = (uint16_t)rnd_below(256);
 	for (i = 0; i < sizeof(p->name); i++)
-		p->name[i] = (char)rnd();
+		p->name[i] = (char)rnd64();
 	for (i = 0; i < sizeof(p->uuid); i++)
-		p->uuid[i] = (uint8_t)rnd();
+		p->uuid[i] = (uint8_t)rnd64();
 	return dlen;
 }
 
@@ -188,7 +171,7 @@ test_round_trip(void)
 
 	for (k = 0; k < 20000; k++) {
 		struct ts_packet p, e, d;
-		uint16_t src = (uint16_t)rnd(), dst = (uint16_t)rnd(), s2, d2;
+		uint16_t src = (uint16_t)rnd64(), dst = (uint16_t)rnd64(), s2, d2;
 		uint64_t dlen = random_packet(&p), dl2;
 		int n, r;
 		uint8_t *buf = encode(&p, src, dst, dlen, &n);
