@@ -320,6 +320,17 @@ dux_add_range(uint64_t va, uint64_t size)
 }
 
 int
+dux_range_return(const struct ts_packet *p)
+{
+	if ((p->flags & PKT_DATA_MASK) == PKT_DATA_NONE || p->len == 0)
+		return 0;
+	for (unsigned i = 0; i < d.nknown; i++)
+		if (p->data >= d.known[i].va && p->data - d.known[i].va < d.known[i].size)
+			return dux_add_range(d.known[i].va, d.known[i].size);
+	return 0;
+}
+
+int
 dux_data_free(const struct ts_packet *p)
 {
 	if ((p->flags & PKT_DATA_MASK) == PKT_DATA_NONE || p->len == 0)
@@ -329,10 +340,7 @@ dux_data_free(const struct ts_packet *p)
 	long r = sys_mem_free(va, end - va);
 	if (r < 0)
 		return (int)r;
-	for (unsigned i = 0; i < d.nknown; i++)
-		if (va >= d.known[i].va && va - d.known[i].va < d.known[i].size)
-			return dux_add_range(d.known[i].va, d.known[i].size);
-	return 0;
+	return dux_range_return(p);
 }
 
 long

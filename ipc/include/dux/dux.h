@@ -110,6 +110,10 @@ int dux_add_range(uint64_t va, uint64_t size);
 /* Unmap the pages of a received packet's data and post again the range that
  * held them.  0 (also when p has no data) or -ERR_*. */
 int dux_data_free(const struct ts_packet *p);
+/* Post again the range that held p's data without unmapping anything: for
+ * data the task has moved on (MOVE, once that send is flushed) or unmapped
+ * itself.  0 (also when p has no data or the range is not dux's) or -ERR_*. */
+int dux_range_return(const struct ts_packet *p);
 
 /* Ask the kernel for a TERMINATE packet {addr = task, handle = task} when
  * `task` ends.  Returns the request id or -ERR_AGAIN. */
