@@ -195,6 +195,16 @@ is_reply_to(const struct ts_packet *p, uint64_t id)
 	return (p->flags & PKT_REPLY) && p->id == id;
 }
 
+/* Copy a packet's header and the name bytes it uses. */
+static void
+copy_packet(struct ts_packet *dst, const struct ts_packet *src)
+{
+	size_t nl = src->name_len > IPC_NAME_MAX ? IPC_NAME_MAX : src->name_len;
+
+	memcpy(dst, src, HDR_BYTES + nl);
+	dst->name_len = (uint16_t)nl;
+}
+
 /* With no free slot to swap in, look at the packet at rx_tail in place: if
  * it is the reply, copy it out and give the same slot back to the ring. */
 static int
@@ -205,7 +215,7 @@ take_reply_in_place(uint64_t id, struct ts_packet *reply)
 
 	if (!is_reply_to(&d.slots[s], id))
 		return -ERR_AGAIN;
-	memcpy(reply, &d.slots[s], sizeof(*reply));
+	copy_packet(reply, &d.slots[s]);
 	store_rel(&d.hdr->rx_tail, tail + 1);
 	return reply->status;
 }
@@ -218,8 +228,7 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 
 	if (!p)
 		return -ERR_AGAIN;
-	size_t nl = req->name_len > IPC_NAME_MAX ? IPC_NAME_MAX : req->name_len;
-	memcpy(p, req, HDR_BYTES + nl);
+	copy_packet(p, req);
 	uint64_t id = dux_request(to, p);
 	uint64_t deadline = DUX_FOREVER;
 	if (timeout_ns != DUX_FOREVER)
@@ -229,7 +238,7 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 		while ((s = rx_take()) >= 0) {
 			struct ts_packet *q = &d.slots[s];
 			if (is_reply_to(q, id)) {
-				memcpy(reply, q, sizeof(*reply));
+				copy_packet(reply, q);
 				dux_done(q);
 				return reply->status;
 			}
@@ -237,13 +246,13 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 		}
 		if (s == -2)
 			return take_reply_in_place(id, reply);
-		uint64_t now = ts_now(), left = 0;
-		if (deadline == DUX_FOREVER)
-			left = DUX_FOREVER;
-		else if (now < deadline)
+		uint64_t left = DUX_FOREVER;
+		if (deadline != DUX_FOREVER) {
+			uint64_t now = ts_now();
+			if (now >= deadline)
+				return -ERR_TIMEOUT;
 			left = deadline - now;
-		else
-			return -ERR_TIMEOUT;
+		}
 		long r = sys_io_wait(left);
 		reclaim();
 		if (r < 0)

@@ -178,18 +178,28 @@ ipc_range_advance(struct ipc_view *v)
 void
 ipc_packet_fetch(const struct ipc_view *v, uint32_t slot, struct ts_packet *out)
 {
-	memcpy(out, &v->slots[slot], sizeof(*out));
+	const struct ts_packet *in = &v->slots[slot];
+	size_t hdr = offsetof(struct ts_packet, name);
+
+	/* The header, then only the name bytes it claims (read once). */
+	memcpy(out, in, hdr);
+	size_t nl = out->name_len < sizeof(out->name) ? out->name_len : sizeof(out->name);
+	if (nl)
+		memcpy(out->name, in->name, nl);
 }
 
+/* n a multiple of 8; p 8-byte aligned. */
 static int
 all_zero(const uint8_t *p, size_t n)
 {
-	size_t i;
+	uint64_t acc = 0;
 
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	return acc == 0;
 }
 
 /* The data rules: NONE carries nothing, COPY at most IPC_COPY_MAX bytes,

@@ -12,6 +12,7 @@
  * ring; if even that ring is full the packet stays in the transmit ring and
  * the flush stops (the task must drain its receive ring first).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <tessera/abi.h>
 #include <tessera/errors.h>
@@ -134,7 +135,8 @@ rx_commit(struct task *to, uint32_t slot, const struct ts_packet *p)
 {
 	struct ipc_view *v = ipc_view(to->ipc, KMAP_IPC_DST);
 
-	memcpy(&v->slots[slot], p, sizeof(*p));
+	/* The header and the name bytes in use (name_len was checked). */
+	memcpy(&v->slots[slot], p, offsetof(struct ts_packet, name) + p->name_len);
 	ipc_rx_push(v);
 	wake_iowait(to);
 }
@@ -155,7 +157,7 @@ static void
 kpacket(struct ts_packet *p, ts_addr addr, uint64_t id, uint64_t handle, int32_t status,
 	uint16_t opcode, uint16_t flags)
 {
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, offsetof(struct ts_packet, name));
 	p->addr = addr;
 	p->id = id;
 	p->handle = handle;
@@ -208,22 +210,32 @@ ipc_kmsg_send(struct task *t, struct kmsg *m)
 	ipc_flush_pending(t);
 }
 
+/* The in-flight table is probed from the id's home entry (ninflight is a
+ * power of two), so a look-up by id usually touches one entry; a free entry
+ * is not a stop mark, so a miss scans the table. */
 static struct ipc_inflight *
 inflight_find(struct ipc_state *s, long server, uint64_t id)
 {
-	for (unsigned i = 0; i < s->ninflight; i++)
-		if (s->inflight[i].server == server && !s->inflight[i].dead &&
-		    s->inflight[i].id == id)
-			return &s->inflight[i];
+	unsigned mask = s->ninflight - 1;
+
+	for (unsigned k = 0; k < s->ninflight; k++) {
+		struct ipc_inflight *r = &s->inflight[(id + k) & mask];
+		if (r->server == server && r->id == id && !r->dead)
+			return r;
+	}
 	return NULL;
 }
 
 static struct ipc_inflight *
-inflight_free_entry(struct ipc_state *s)
+inflight_free_entry(struct ipc_state *s, uint64_t id)
 {
-	for (unsigned i = 0; i < s->ninflight; i++)
-		if (!s->inflight[i].server)
-			return &s->inflight[i];
+	unsigned mask = s->ninflight - 1;
+
+	for (unsigned k = 0; k < s->ninflight; k++) {
+		struct ipc_inflight *r = &s->inflight[(id + k) & mask];
+		if (!r->server)
+			return r;
+	}
 	return NULL;
 }
 
@@ -352,7 +364,7 @@ route(struct task *t, struct ts_packet *p)
 		 * forwards it (then the record follows it). */
 		if (p->flags & PKT_FORWARD)
 			r.rec = inflight_find(r.client->ipc, t->tid, p->id);
-		if (!r.rec && !(r.newrec = inflight_free_entry(r.client->ipc)))
+		if (!r.rec && !(r.newrec = inflight_free_entry(r.client->ipc, p->id)))
 			return -ERR_AGAIN;
 	}
 	if ((err = rx_reserve(r.to, &r.slot)) < 0)

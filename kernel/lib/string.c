@@ -1,5 +1,6 @@
 /* Freestanding string routines (the compiler may also emit calls to these). */
 #include <stdint.h>
+#define KERNEL_STRING_IMPL
 #include <kernel/string.h>
 
 void *
@@ -8,12 +9,17 @@ memcpy(void *dst, const void *src, size_t n)
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
-	if ((((uintptr_t)d | (uintptr_t)s | n) & 7) == 0) {
-		uint64_t *d8 = dst;
-		const uint64_t *s8 = src;
-		for (size_t i = 0; i < n / 8; i++)
-			d8[i] = s8[i];
-		return dst;
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+		for (; n >= 32; n -= 32, d += 32, s += 32) {
+			uint64_t a = ((const uint64_t *)s)[0], b = ((const uint64_t *)s)[1];
+			uint64_t c = ((const uint64_t *)s)[2], e = ((const uint64_t *)s)[3];
+			((uint64_t *)d)[0] = a;
+			((uint64_t *)d)[1] = b;
+			((uint64_t *)d)[2] = c;
+			((uint64_t *)d)[3] = e;
+		}
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)d = *(const uint64_t *)s;
 	}
 	while (n--)
 		*d++ = *s++;
@@ -38,11 +44,9 @@ memset(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
 
-	if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
-		uint64_t *d8 = dst;
-		for (size_t i = 0; i < n / 8; i++)
-			d8[i] = 0;
-		return dst;
+	if (c == 0 && ((uintptr_t)d & 7) == 0) {
+		for (; n >= 8; n -= 8, d += 8)
+			*(uint64_t *)d = 0;
 	}
 	while (n--)
 		*d++ = (uint8_t)c;

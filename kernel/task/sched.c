@@ -204,6 +204,12 @@ program_timer(struct hart *h, uint64_t now)
 		deadline = now + quantum_ticks();
 	if (sleepers && sleepers->wake_at < deadline)
 		deadline = sleepers->wake_at;
+	/* An armed deadline that is still ahead and not later than needed can
+	 * stay: at worst it brings one early tick, which re-arms.  This keeps
+	 * the SBI call off the context-switch path. */
+	if (h->timer_at > now && h->timer_at <= deadline)
+		return;
+	h->timer_at = deadline;
 	sbi_set_timer(deadline);
 }
 

@@ -14,6 +14,7 @@
 #include <kernel/ipc.h>
 #include <kernel/kheap.h>
 #include <kernel/memlayout.h>
+#include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/task.h>
@@ -28,6 +29,7 @@ static unsigned ntasks;
 static struct group root_group = { .id = 1, .ntasks = 0 };
 static struct group *groups = &root_group;
 static long next_gid = 2;
+static long init_tid;		/* the first task: its end stops the node */
 
 void
 task_init(void)
@@ -187,6 +189,8 @@ task_spawn(const char *name, const char *args, size_t args_len,
 	t->state = TASK_SLEEPING;	/* not runnable yet: enqueue activates */
 	sched_wakeup(t);
 	long tid = t->tid;
+	if (!parent)
+		init_tid = tid;
 	spin_unlock(&sched_lock);
 	return tid;
 }
@@ -224,6 +228,12 @@ task_exit(struct task *t, int status)
 	ipc_task_exit(t);
 	vm_switch(NULL);
 	vm_destroy(&t->vs);
+	if (t->tid == init_tid) {
+		/* Nothing is left to run the node: stop it, failing unless
+		 * init ended normally. */
+		printk("init (%s) ended with status %d: powering off\n", t->name, status);
+		platform_poweroff(status == 0 ? 0 : 98);
+	}
 
 	spin_lock(&sched_lock);
 	sched_account(t);

@@ -25,6 +25,7 @@ struct hart {
 	uint64_t pmm_cache[PMM_CACHE_MAX];
 	unsigned pmm_ncache;
 	uint64_t slice_start;		/* time the current task was picked */
+	uint64_t timer_at;		/* deadline armed with SBI */
 	uint64_t ticks_idle;		/* time spent in wfi */
 
 	/* Guarded by sched_lock. */

@@ -55,7 +55,8 @@ void ipc_rx_push(struct ipc_view *v);
 int ipc_range_peek(const struct ipc_view *v, struct ts_range *r);
 void ipc_range_advance(struct ipc_view *v);
 
-/* Copy slot `slot` (< 2n) into *out (one snapshot). */
+/* Copy slot `slot` (< 2n) into *out (one snapshot): the 128-byte header and
+ * min(name_len, 256) name bytes; the rest of out->name is not written. */
 void ipc_packet_fetch(const struct ipc_view *v, uint32_t slot, struct ts_packet *out);
 
 /* Check a packet a task sent: opcode in 1..OP_COUNT-1, only known flags and
