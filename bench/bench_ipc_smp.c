@@ -2,11 +2,9 @@
  * Cross-hart IPC round trip (ci/bench boots "_smp" programs on 2 harts,
  * under icount): this client and the bench_ipc server on different harts.
  * Under icount QEMU runs the harts round-robin, so the figure counts every
- * hart's instructions, idle loops included.  Where the two tasks ran is
- * printed: the scheduler decides (an idle hart may steal the woken server
- * before the hart it was sent to wakes up, see docs/dux.md).  A client that
- * polls instead of sleeping keeps them apart but starves the other hart
- * under icount's round-robin, so it is not used.
+ * hart's instructions, idle loops included.  The client pins itself to
+ * hart 0 and the server to hart 1 (task_pin); where they ran is printed and
+ * checked.
  *
  *   ipc_rtt_cross_hart_insns   dux_call ECHO without data, per round trip
  */
@@ -43,6 +41,8 @@ main(int argc, char **argv)
 	long s = ts_spawn("bench_ipc", av, 0, 0);
 	if (s < 0)
 		die("spawn server", s);
+	if ((r = (int)sys_task_pin(sys_task_self(), 0)) < 0 || (r = (int)sys_task_pin(s, 1)) < 0)
+		die("task_pin", r);
 	while ((r = call(s, OP_ECHO)) == -ERR_SRCH)
 		sys_yield();
 	for (int i = 0; i < 100; i++)
@@ -59,7 +59,7 @@ main(int argc, char **argv)
 	printf("bench_ipc_smp: client on hart %ld -> %ld, server on hart %d -> %d\n", me, me2,
 	       there, there2);
 	if (me == there || me2 == there2)
-		printf("bench_ipc_smp: warning: client and server shared a hart\n");
+		die("client and server shared a hart", -ERR_RANGE);
 	printf("BENCH ipc_rtt_cross_hart_insns %ld\n", (long)(d * 100 / N_RTT));
 	sys_task_kill(s);
 	sys_task_wait(s, NULL);

@@ -121,6 +121,9 @@ choose_hart(struct task *t)
 {
 	struct hart *last = &harts[t->hart];
 
+	if (t->pinned >= 0)
+		return &harts[t->pinned];
+
 	if (last->online && last->idle)
 		return last;
 	for (unsigned i = 0; i < nharts; i++)
@@ -213,22 +216,39 @@ program_timer(struct hart *h, uint64_t now)
 	sbi_set_timer(deadline);
 }
 
+/* Best task of `h`'s queue that may run on hart `on` (not pinned elsewhere). */
+static struct task *
+rq_best_for(struct hart *h, unsigned on)
+{
+	struct task *best = NULL;
+
+	for (struct task *t = h->rq_head; t; t = t->rq_next)
+		if ((t->pinned < 0 || (unsigned)t->pinned == on) && (!best || better(t, best)))
+			best = t;
+	return best;
+}
+
 /* Move one waiting task from the longest other queue to `h`. */
 static struct task *
 steal(struct hart *h)
 {
-	struct hart *victim = NULL;
+	struct task *got = NULL;
+	unsigned most = 0;
 
-	for (unsigned i = 0; i < nharts; i++)
-		if (&harts[i] != h && harts[i].rq_head &&
-		    (!victim || harts[i].rq_len > victim->rq_len))
-			victim = &harts[i];
-	if (!victim)
-		return NULL;
-	struct task *t = rq_best(victim);
-	rq_remove(t);
-	rq_add(h, t);
-	return t;
+	for (unsigned i = 0; i < nharts; i++) {
+		if (&harts[i] == h || harts[i].rq_len <= most)
+			continue;
+		struct task *t = rq_best_for(&harts[i], h->index);
+		if (t) {
+			got = t;
+			most = harts[i].rq_len;
+		}
+	}
+	if (got) {
+		rq_remove(got);
+		rq_add(h, got);
+	}
+	return got;
 }
 
 /* Let an idle hart steal when this hart has tasks waiting. */
@@ -313,8 +333,8 @@ pull_best(struct hart *h, struct task *than)
 	for (unsigned i = 0; i < nharts; i++) {
 		if (&harts[i] == h || !harts[i].rq_head)
 			continue;
-		struct task *o = rq_best(&harts[i]);
-		if (!best || better(o, best))
+		struct task *o = rq_best_for(&harts[i], h->index);
+		if (o && (!best || better(o, best)))
 			best = o;
 	}
 	if (!best || !better(best, than))

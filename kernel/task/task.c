@@ -156,6 +156,7 @@ task_spawn(const char *name, const char *args, size_t args_len,
 	if (!t)
 		return -ERR_NOMEM;
 	memcpy(t->name, name, nlen);
+	t->pinned = -1;
 	t->priv = priv;
 	t->host = host;
 	int err = load_program(t, &f, args, args_len);
@@ -331,6 +332,40 @@ group_create(struct task *creator)
 	groups = g;
 	spin_unlock(&sched_lock);
 	return g;
+}
+
+long
+task_pin(struct task *caller, long tid, long hart)
+{
+	if (hart < -1 || hart >= (long)nharts || (hart >= 0 && !harts[hart].online))
+		return -ERR_RANGE;
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	long err = 0;
+	if (!t || t->state == TASK_ZOMBIE)
+		err = -ERR_SRCH;
+	else if (t != caller && t->parent != caller->tid)
+		err = -ERR_CHILD;
+	else
+		t->pinned = (int)hart;
+	if (!err && hart >= 0 && t->state == TASK_RUNNABLE && t->hart != (unsigned)hart) {
+		sched_dequeue(t);	/* to the queue of its hart */
+		sched_enqueue(t);
+	}
+	spin_unlock(&sched_lock);
+	if (!err && t == caller && hart >= 0 && this_hart()->index != (unsigned)hart) {
+		/* Move now: yield puts us back on a queue the pin allows. */
+		caller->frame.x[10] = 0;
+		spin_lock(&sched_lock);
+		sched_account(caller);
+		caller->state = TASK_SLEEPING;	/* re-activated by the wake-up */
+		caller->group->nrunnable--;
+		this_hart()->cur = NULL;
+		sched_wakeup(caller);
+		spin_unlock(&sched_lock);
+		schedule();
+	}
+	return err;
 }
 
 /* sched_lock held. */

@@ -444,3 +444,9 @@ ksys_group_close(struct task *t, long gid, int closed)
 	spin_unlock(&sched_lock);
 	return err;
 }
+
+static long
+ksys_task_pin(struct task *t, long tid, long hart)
+{
+	return task_pin(t, tid, hart);
+}

@@ -136,7 +136,45 @@ yield_sleep(int argc, char **argv)
 	return 0;
 }
 
+/* Exit with the hart we end up on after some work. */
+static int
+where(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t until = ts_now() + 50 * MS;
+	while (ts_now() < until)
+		;
+	return (int)sys_info(INFO_HART_ID, 0);
+}
+
+/* task_pin keeps a task on one hart; bad harts and tasks are refused. */
+static int
+pin(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	long nharts = sys_info(INFO_NHARTS, 0);
+	TT_EQ(sys_task_pin(sys_task_self(), nharts), -ERR_RANGE);
+	TT_EQ(sys_task_pin(sys_task_self(), -2), -ERR_RANGE);
+	TT_EQ(sys_task_pin(123456789, 0), -ERR_SRCH);
+	for (long h = nharts - 1; h >= 0; h--) {
+		TT_EQ(sys_task_pin(sys_task_self(), h), 0);
+		TT_EQ(sys_info(INFO_HART_ID, 0), h);	/* moved at once */
+		long c = ttest_spawn_self("_where", NULL, 0);
+		TT_CHECK(c > 0);
+		TT_EQ(sys_task_pin(c, nharts - 1 - h), 0);
+		int st = -1;
+		TT_EQ(sys_task_wait(c, &st), 0);
+		TT_EQ(st, nharts - 1 - h);
+	}
+	TT_EQ(sys_task_pin(sys_task_self(), -1), 0);
+	return 0;
+}
+
 static const struct ttest tests[] = {
+	{ "_where", where },
+	{ "pin", pin },
 	{ "_busy", busy_forever },
 	{ "_sleep", sleep_forever },
 	{ "preempt", preempt },

@@ -52,6 +52,7 @@ struct task {
 	enum task_state state;
 	struct group *group;
 	unsigned hart;			/* run queue it is on / last ran on */
+	int pinned;			/* hart index it must run on, or -1 */
 	struct task *rq_next, *rq_prev;
 	struct task *sl_next;		/* sleep list */
 	uint64_t wake_at;		/* sleep deadline (time CSR ticks) */
@@ -82,6 +83,7 @@ unsigned task_count(void);
 struct group *group_create(struct task *creator);
 struct group *group_lookup(long id);
 long group_join(struct task *caller, long tid, long gid);
+long task_pin(struct task *caller, long tid, long hart);
 struct group *group_root(void);
 uint64_t group_min_active_vruntime(void);
 void group_owner_exit(long tid);
