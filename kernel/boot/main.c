@@ -25,6 +25,10 @@ struct hart harts[MAX_HARTS];
 unsigned nharts;
 uint8_t hart_kstacks[MAX_HARTS][KSTACK_SIZE] __attribute__((aligned(16)));
 static volatile uint32_t *finisher;
+/* A copy of the device tree for user-space drivers (sys_fdt_read). */
+#define FDT_COPY_MAX (64u << 10)
+uint8_t fdt_copy[FDT_COPY_MAX];
+uint32_t fdt_copy_size;
 
 extern char _end[], trap_vector[], secondary_entry[];
 
@@ -158,6 +162,10 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	int err = fdt_platform(&f, &plat);
 	if (err < 0)
 		panic("device tree: %s", ts_strerror(err));
+	if (f.size <= FDT_COPY_MAX) {
+		memcpy(fdt_copy, blob, f.size);
+		fdt_copy_size = f.size;
+	}
 
 	unsigned me = MAX_HARTS;
 	nharts = plat.nharts;

@@ -450,3 +450,16 @@ ksys_task_pin(struct task *t, long tid, long hart)
 {
 	return task_pin(t, tid, hart);
 }
+
+extern uint8_t fdt_copy[];
+extern uint32_t fdt_copy_size;
+
+static long
+ksys_fdt_read(struct task *t, void *buf, size_t len)
+{
+	if (!fdt_copy_size)
+		return -ERR_NOENT;
+	if (len >= fdt_copy_size)
+		copyout(t, buf, fdt_copy, fdt_copy_size, "bad device-tree buffer");
+	return fdt_copy_size;
+}

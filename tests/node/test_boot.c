@@ -3,6 +3,8 @@
  * Argument: the number of harts QEMU was started with.
  */
 #include <stdlib.h>
+#include <string.h>
+#include <kernel/fdt.h>
 #include "ttest.h"
 
 /* Spin for `ms` of time and return the set of harts this task ran on. */
@@ -59,7 +61,29 @@ info_sane(int argc, char **argv)
 	return 0;
 }
 
+/* The device tree reaches user space intact and parses there. */
+static int
+fdt_user(int argc, char **argv)
+{
+	TT_CHECK(argc >= 2);
+	static uint8_t blob[64 << 10];
+	long size = sys_fdt_read(blob, 16);	/* too small: size only */
+	TT_CHECK(size > 1024 && size <= (long)sizeof(blob));
+	TT_EQ(blob[0], 0);
+	TT_EQ(sys_fdt_read(blob, sizeof(blob)), size);
+	struct fdt f;
+	static struct platform p;
+	TT_EQ(fdt_init(&f, blob, (size_t)size), 0);
+	TT_EQ(fdt_platform(&f, &p), 0);
+	TT_EQ(p.nharts, atol(argv[1]));
+	TT_EQ(p.uart_base, 0x10000000);
+	TT_EQ(p.pci_ecam_base, 0x30000000);
+	TT_CHECK(strstr(p.bootargs, "init=test_boot") != NULL);
+	return 0;
+}
+
 static const struct ttest tests[] = {
+	{ "fdt_user", fdt_user },
 	{ "_spin", spin_harts },
 	{ "all_harts", all_harts },
 	{ "info", info_sane },
