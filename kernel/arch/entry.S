@@ -5,6 +5,12 @@
  * to the linked (high) address, clear bss and call kmain.
  * Secondary harts enter at secondary_entry (PA) from SBI HSM hart_start with
  * a1 = their hart index and take the same early mapping.
+ *
+ * OpenSBI 1.1 (Debian 12) can release a started hart before it has stored
+ * the start address, so a secondary hart sometimes arrives at _start (the
+ * cold-boot address) with a0 = its hart id.  The first hart to reach _start
+ * claims the boot; a later one goes to hart_main_late on a small per-hart-id
+ * stack instead of booting the kernel a second time.
  */
 #include <kernel/memlayout.h>
 
@@ -13,6 +19,10 @@
 _start:
 	mv	s0, a0
 	mv	s1, a1
+	lla	t0, boot_claimed
+	li	t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez	t1, late_secondary
 	call	early_mmu_on
 	/* Now running at the high address. Clear bss. */
 	la	t0, _bss
@@ -28,6 +38,20 @@ _start:
 	call	kmain
 3:	wfi
 	j	3b
+
+late_secondary:
+	li	t0, MAX_HARTS
+	bgeu	s0, t0, 6f		/* a hart id we have no stack for */
+	call	early_mmu_on
+	la	sp, late_stacks
+	addi	t0, s0, 1
+	slli	t0, t0, 12
+	add	sp, sp, t0
+	mv	tp, zero
+	mv	a0, s0
+	call	hart_main_late
+6:	wfi
+	j	6b
 
 	.globl secondary_entry
 secondary_entry:
@@ -80,6 +104,8 @@ early_mmu_on:
 	.globl early_root
 early_root:
 	.zero	4096
+boot_claimed:
+	.word	0
 
 	.section .bss
 	.balign 16
@@ -88,3 +114,6 @@ boot_stack:
 	.zero	KSTACK_SIZE
 	.globl boot_stack_top
 boot_stack_top:
+	.balign 16
+late_stacks:
+	.zero	4096 * MAX_HARTS

@@ -34,6 +34,8 @@ extern char _end[], trap_vector[], secondary_entry[];
 
 void kmain(unsigned long hartid, uint64_t dtb_pa);
 void hart_main(unsigned long hartid, unsigned long index);
+void hart_main_late(unsigned long hartid);
+static volatile int secondaries_may_start;
 
 void
 platform_poweroff(int status)
@@ -199,6 +201,7 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	printk("boot image: %d programs\n", nprog);
 
 	printk("hart %lu online (boot hart)\n", hartid);
+	__atomic_store_n(&secondaries_may_start, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < nharts; i++) {
 		if (i == me)
 			continue;
@@ -224,6 +227,21 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	if (tid < 0)
 		panic("cannot start init program '%s': %s", init, ts_strerror(tid));
 	schedule();
+}
+
+/* A secondary hart that OpenSBI sent to the cold-boot address (see
+ * arch/entry.S): find its index once the boot hart has set up, then go on as
+ * if it had entered normally. */
+void
+hart_main_late(unsigned long hartid)
+{
+	while (!__atomic_load_n(&secondaries_may_start, __ATOMIC_ACQUIRE))
+		;
+	for (unsigned i = 0; i < nharts; i++)
+		if (harts[i].hartid == hartid && !harts[i].online)
+			hart_main(hartid, i);
+	for (;;)
+		wfi();
 }
 
 void

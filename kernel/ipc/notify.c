@@ -79,14 +79,23 @@ ipc_notify_set(struct task *t, uint64_t entry, uint64_t stack)
 long
 ipc_notify(struct task *t, long tid, uint64_t value)
 {
+	long err;
+
 	spin_lock(&ipc_lock);
 	spin_lock(&sched_lock);
 	struct task *x = task_lookup(tid);
-	int ok = x && x->state != TASK_ZOMBIE &&
-		 (t->priv || x->group == t->group || x->parent == t->tid || t->parent == x->tid);
+	if (!x || x->state == TASK_ZOMBIE)
+		err = -ERR_SRCH;
+	else if (!(t->priv || x->group == t->group || x->parent == t->tid || t->parent == x->tid))
+		err = -ERR_PERM;
+	else if (!x->ipc)
+		err = -ERR_NOTSUP;
+	else
+		err = 0;
 	spin_unlock(&sched_lock);
-	long err = !x || x->state == TASK_ZOMBIE ? -ERR_SRCH : !ok ? -ERR_PERM
-			: notify_queue(x, (uint64_t)t->tid, value);
+	/* x has an IPC area and we hold ipc_lock: it cannot go away. */
+	if (!err)
+		err = notify_queue(x, (uint64_t)t->tid, value);
 	spin_unlock(&ipc_lock);
 	return err;
 }
@@ -180,7 +189,7 @@ irq_deliver(unsigned irq)
 {
 	while (lines[irq].cur >= 0 && (unsigned)lines[irq].cur < lines[irq].n) {
 		long tid = lines[irq].owner[lines[irq].cur];
-		struct task *t = task_live(tid);
+		struct task *t = ipc_task(tid);
 		if (t && notify_queue(t, IRQ_SOURCE(irq), irq) == 0)
 			return;
 		lines[irq].cur++;

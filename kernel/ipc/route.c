@@ -33,6 +33,20 @@
 struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
 struct ipc_state *ipc_all;	/* every task's state, guarded by ipc_lock */
 
+/* ipc_lock held.  Task `tid` if it is alive and has an IPC area.  Such a
+ * task cannot be freed while the caller holds ipc_lock: it must pass
+ * ipc_task_exit (which takes ipc_lock) before it can end. */
+struct task *
+ipc_task(long tid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	if (t && (t->state == TASK_ZOMBIE || !t->ipc))
+		t = NULL;
+	spin_unlock(&sched_lock);
+	return t;
+}
+
 /* Point s->v at the area through kmap slot `slot` (the view's pointers are
  * only valid until the next kmap of that slot on this hart). */
 struct ipc_view *
@@ -341,14 +355,14 @@ route(struct task *t, struct ts_packet *p)
 		dest = t->host;
 		bookkeeping = 0;
 	} else if (p->flags & PKT_FORWARD) {
-		struct task *o = task_live((long)p->origin);
-		if (!o || o->host != t->tid || !o->ipc)
+		struct task *o = ipc_task((long)p->origin);
+		if (!o || o->host != t->tid)
 			return -ERR_PERM;
 		r.from = (ts_addr)o->tid;
 		r.client = o;
 	}
-	r.to = task_live(dest);
-	if (!r.to || !r.to->ipc)
+	r.to = ipc_task(dest);
+	if (!r.to)
 		return -ERR_SRCH;
 	if (bookkeeping && !(p->flags & PKT_REPLY) && r.to->group->closed &&
 	    r.to->group != r.client->group)

@@ -133,7 +133,7 @@ end_sessions(struct task *t, struct ipc_state *s)
 	while (s->sessions) {
 		struct ipc_session *x = s->sessions;
 		s->sessions = x->next;
-		ipc_kmsg_send(task_live(x->server), x->term);
+		ipc_kmsg_send(ipc_task(x->server), x->term);
 		kfree(x);
 	}
 	/* Sessions others opened with `t` as the server are gone too. */
@@ -180,7 +180,7 @@ end_watches(struct task *t)
 		if (w->target == t->tid || w->watcher == t->tid) {
 			*pp = w->next;
 			if (w->target == t->tid)
-				ipc_kmsg_send(task_live(w->watcher), w->term);
+				ipc_kmsg_send(ipc_task(w->watcher), w->term);
 			else
 				kfree(w->term);
 			kfree(w);

@@ -9,6 +9,7 @@
 struct task;
 
 struct ipc_view *ipc_view(struct ipc_state *s, int slot);
+struct task *ipc_task(long tid);
 void ipc_flush_pending(struct task *t);
 void ipc_kmsg_send(struct task *t, struct kmsg *m);
 void ipc_wake(struct task *t);
