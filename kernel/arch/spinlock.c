@@ -13,7 +13,9 @@ me(void)
 void
 spin_lock(struct spinlock *l)
 {
-	if (l->locked && l->owner == me())
+	int self = me();
+
+	if (l->locked && l->owner == self)
 		panic("spin_lock: %s already held by this hart", l->name);
 	for (;;) {
 		if (!__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
@@ -21,7 +23,7 @@ spin_lock(struct spinlock *l)
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			;
 	}
-	l->owner = me();
+	l->owner = self;
 }
 
 void

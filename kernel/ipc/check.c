@@ -188,18 +188,15 @@ ipc_packet_fetch(const struct ipc_view *v, uint32_t slot, struct ts_packet *out)
 		memcpy(out->name, in->name, nl);
 }
 
-/* n a multiple of 8; p 8-byte aligned. */
+/* The 40 reserved bytes at offset 88 (8-byte aligned), as five words. */
 static int
-all_zero(const uint8_t *p, size_t n)
+reserved2_zero(const struct ts_packet *p)
 {
-	uint64_t acc = 0;
+	uint64_t w[5];
 
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	return acc == 0;
+	_Static_assert(sizeof(p->reserved2) == sizeof(w), "reserved2 is five words");
+	memcpy(w, p->reserved2, sizeof(w));
+	return (w[0] | w[1] | w[2] | w[3] | w[4]) == 0;
 }
 
 /* The data rules: NONE carries nothing, COPY at most IPC_COPY_MAX bytes,
@@ -272,7 +269,7 @@ ipc_packet_check(const struct ts_packet *p, const char **why)
 		return -ERR_INVAL;
 	}
 	if (p->reserved0 != 0 || p->reserved1 != 0 ||
-	    !all_zero(p->reserved2, sizeof(p->reserved2))) {
+	    !reserved2_zero(p)) {
 		*why = "reserved field not zero";
 		return -ERR_INVAL;
 	}
