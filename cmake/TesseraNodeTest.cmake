@@ -9,6 +9,7 @@
 #                   [KERNEL <image, default TESSERA_KERNEL>]
 #                   [EXIT_STATUS <n, default 0>] [ALLOW_PANIC]
 #                   [STDIN_TEXT <text typed on the serial line ~1 s after start>]
+#                   [QEMU_ARGS <extra QEMU arguments, one list element each>]
 #                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
 #
 # Adds the ctest test node_<name> (labels: node + LABELS) that boots with
@@ -23,7 +24,7 @@ set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
 	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT"
-		"EXPECT;FORBID;LABELS")
+		"EXPECT;FORBID;LABELS;QEMU_ARGS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
 	endif()
@@ -64,6 +65,9 @@ function(tessera_node_test)
 	if(NOT "${T_EXIT_STATUS}" STREQUAL "")
 		list(APPEND cmd --exit-status ${T_EXIT_STATUS})
 	endif()
+	foreach(a IN LISTS T_QEMU_ARGS)
+		list(APPEND cmd "--qemu-arg=${a}")
+	endforeach()
 	foreach(re IN LISTS T_EXPECT)
 		list(APPEND cmd --expect "${re}")
 	endforeach()

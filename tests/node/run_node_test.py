@@ -58,6 +58,8 @@ def parse_args(argv):
                     help="write TEXT to QEMU's serial input %g s after start" % STDIN_DELAY)
     ap.add_argument("--icount", action="store_true",
                     help="run with -icount shift=0,sleep=off (deterministic timing)")
+    ap.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                    help="extra QEMU argument (repeatable; write --qemu-arg=-device)")
     return ap.parse_args(argv)
 
 
@@ -191,7 +193,8 @@ def main(argv=None):
         return EXIT_SKIP
     try:
         argv_q = qemu.qemu_argv(args.kernel, args.initrd, smp=args.smp, mem=args.mem,
-                                bootargs=args.bootargs, icount=args.icount)
+                                bootargs=args.bootargs, icount=args.icount,
+                                extra=args.qemu_arg)
     except (qemu.QemuConfigError, FileNotFoundError) as e:
         with open(log_path, "w") as f:
             f.write("run_node_test: %s\n" % e)

@@ -1,0 +1,192 @@
+/*
+ * pci: the PCI server.  Reads the host bridge from the device tree, maps the
+ * root bus's ECAM window, enumerates it, assigns BARs and INTx, prints one
+ * line per function, starts the driver of each device that has one in the
+ * boot image (privileged, with only that device's config page, BARs and
+ * IRQ as arguments), then registers the service "pci" and answers:
+ *   OP_INFO  status = functions found, COPY data = one summary line
+ *   OP_LIST  status = functions found, COPY data = the device lines
+ * Anything else gets -ERR_NOTSUP.  Needs privilege (mem_map_device).
+ *
+ * Usage: pci          (no arguments; docs/pci.md)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <dux/dux.h>
+#include <pci/pci.h>
+#include <tessera/abi.h>
+
+#define PCI_ECAM_VA	0x2000000000ul	/* where this task maps ECAM */
+#define FDT_BUF		(64u << 10)
+#define LINE_MAX	256u
+#define LIST_MAX	(PCI_MAX_DEVS * LINE_MAX)
+#define RING		16u
+
+static uint8_t fdt_buf[FDT_BUF];
+static struct pci_host host;
+static struct pci_bus bus;
+static char list_text[LIST_MAX];	/* OP_LIST reply data, never changes */
+static size_t list_len;
+static char info_text[LINE_MAX];	/* OP_INFO reply data */
+static size_t info_len;
+
+static uint32_t
+ecam_read(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off)
+{
+	(void)ctx;
+	uintptr_t a = PCI_ECAM_VA + ((uintptr_t)(b - host.bus_start) << 20) +
+		      ((uintptr_t)d << 15) + ((uintptr_t)f << 12) + off;
+	return *(volatile uint32_t *)a;
+}
+
+static void
+ecam_write(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off, uint32_t v)
+{
+	(void)ctx;
+	uintptr_t a = PCI_ECAM_VA + ((uintptr_t)(b - host.bus_start) << 20) +
+		      ((uintptr_t)d << 15) + ((uintptr_t)f << 12) + off;
+	*(volatile uint32_t *)a = v;
+}
+
+static const struct pci_cfg_ops ecam_ops = { ecam_read, ecam_write, NULL };
+
+/* Device tree -> host; map the root bus.  0 or -1 after an error line. */
+static int
+setup(void)
+{
+	struct fdt f;
+	long size = sys_fdt_read(fdt_buf, sizeof(fdt_buf));
+	int r;
+
+	if (size < 0 || size > (long)sizeof(fdt_buf)) {
+		printf("pci: device tree: %ld bytes, buffer holds %u\n", size, FDT_BUF);
+		return -1;
+	}
+	if ((r = fdt_init(&f, fdt_buf, (size_t)size)) < 0) {
+		printf("pci: device tree: %s\n", ts_strerror(r));
+		return -1;
+	}
+	if (pci_host_from_fdt(&f, &host) < 0) {
+		printf("pci: device tree: %s\n", host.err);
+		return -1;
+	}
+	/* Only the root bus is scanned (no bridges on QEMU virt): map 1 MiB. */
+	if ((r = sys_mem_map_device(PCI_ECAM_VA, host.ecam_base, PCI_ECAM_BUS)) < 0) {
+		printf("pci: map ECAM 0x%llx: %s\n", (unsigned long long)host.ecam_base,
+		       ts_strerror(r));
+		return -1;
+	}
+	bus.host = &host;
+	bus.ops = &ecam_ops;
+	return 0;
+}
+
+/* Start the driver of d if the boot image has it; describe the outcome. */
+static void
+start_driver(const struct pci_dev *d, char *line, size_t n)
+{
+	char args[512];
+	size_t len = strlen(line);
+
+	if (!d->id || !d->id->driver) {
+		snprintf(line + len, n - len, " -> no driver");
+		return;
+	}
+	if (d->err[0]) {
+		snprintf(line + len, n - len, " -> driver %s (not started: device disabled)",
+			 d->id->driver);
+		return;
+	}
+	int alen = pci_driver_args(&host, d, args, sizeof(args));
+	long tid = alen < 0 ? alen :
+		   sys_task_spawn(d->id->driver, strlen(d->id->driver), args, (size_t)alen, 0,
+				  SPAWN_PRIV);
+	if (tid == -ERR_NOENT)
+		snprintf(line + len, n - len, " -> driver %s (not in boot image)", d->id->driver);
+	else if (tid < 0)
+		snprintf(line + len, n - len, " -> driver %s (failed: %s)", d->id->driver,
+			 ts_strerror(tid));
+	else
+		snprintf(line + len, n - len, " -> driver %s (started, tid %ld)", d->id->driver,
+			 tid);
+}
+
+/* Enumerate, assign, start drivers; fill list_text and info_text. */
+static int
+enumerate(void)
+{
+	int n = pci_scan(&bus);
+
+	if (n < 0) {
+		printf("pci: scan: %s\n", ts_strerror(n));
+		return -1;
+	}
+	int disabled = pci_assign(&bus);
+	for (unsigned i = 0; i < bus.ndev; i++) {
+		char line[LINE_MAX];
+		pci_describe(&bus.dev[i], line, sizeof(line));
+		start_driver(&bus.dev[i], line, sizeof(line));
+		printf("%s\n", line);
+		size_t l = strlen(line);
+		if (list_len + l + 1 < sizeof(list_text)) {
+			memcpy(list_text + list_len, line, l);
+			list_text[list_len + l] = '\n';
+			list_len += l + 1;
+		}
+	}
+	int r = snprintf(info_text, sizeof(info_text),
+			 "pci: %u functions on bus %02x, %d disabled, ECAM 0x%llx\n", bus.ndev,
+			 host.bus_start, disabled, (unsigned long long)host.ecam_base);
+	info_len = r > 0 ? (size_t)r : 0;
+	printf("%s", info_text);
+	return 0;
+}
+
+static void
+serve(struct ts_packet *req)
+{
+	if (req->flags & (PKT_KERNEL | PKT_REPLY)) {
+		dux_done(req);
+		return;
+	}
+	struct ts_packet *r = dux_alloc();
+	if (!r) {
+		dux_done(req);
+		return;
+	}
+	if (req->opcode == OP_LIST || req->opcode == OP_INFO) {
+		dux_reply_init(r, req, (int)bus.ndev);
+		r->flags |= PKT_DATA_COPY;
+		r->data = (uint64_t)(uintptr_t)(req->opcode == OP_LIST ? list_text : info_text);
+		r->len = req->opcode == OP_LIST ? list_len : info_len;
+	} else {
+		dux_reply_init(r, req, -ERR_NOTSUP);
+	}
+	dux_send(r);
+	dux_data_free(req);
+	dux_done(req);
+}
+
+int
+main(void)
+{
+	int r;
+
+	if (setup() < 0 || enumerate() < 0)
+		return 1;
+	if ((r = dux_init(RING)) < 0 || (r = dux_register("pci")) < 0) {
+		printf("pci: service: %s\n", ts_strerror(r));
+		return 1;
+	}
+	for (;;) {
+		long n = dux_wait(DUX_FOREVER);
+		if (n < 0) {
+			printf("pci: io_wait: %s\n", ts_strerror(n));
+			return 1;
+		}
+		struct ts_packet *req;
+		while ((req = dux_recv()))
+			serve(req);
+	}
+}
