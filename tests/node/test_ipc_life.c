@@ -251,16 +251,6 @@ server_killed(int argc, char **argv)
 	return 0;
 }
 
-static int
-sleeper(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	for (;;)
-		sys_sleep(1000 * MS);
-	return 0;
-}
-
 /* WATCH: acknowledged by the kernel, then TERMINATE {addr = handle = tid}
  * when the task ends; UNWATCH of an unwatched task is -ERR_NOENT. */
 static int
@@ -296,7 +286,7 @@ watch(int argc, char **argv)
 static const struct ttest tests[] = {
 	{ "_sserver", sserver },
 	{ "_sclient", sclient },
-	{ "_sleeper", sleeper },
+	{ "_sleeper", ttest_sleep_forever },
 	{ "client_killed", client_killed },
 	{ "server_killed", server_killed },
 	{ "watch", watch },

@@ -5,26 +5,6 @@
 
 #define MS 1000000ull
 
-static int
-busy_forever(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	for (volatile unsigned long i = 0;; i++)
-		;
-	return 0;
-}
-
-static int
-sleep_forever(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	for (;;)
-		sys_sleep(1000 * MS);
-	return 0;
-}
-
 /* A task that never yields does not stop others (run with 1 hart). */
 static int
 preempt(int argc, char **argv)
@@ -175,8 +155,8 @@ pin(int argc, char **argv)
 static const struct ttest tests[] = {
 	{ "_where", where },
 	{ "pin", pin },
-	{ "_busy", busy_forever },
-	{ "_sleep", sleep_forever },
+	{ "_busy", ttest_busy_forever },
+	{ "_sleep", ttest_sleep_forever },
 	{ "preempt", preempt },
 	{ "fairness", fairness },
 	{ "groups", groups },

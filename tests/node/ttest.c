@@ -48,3 +48,23 @@ ttest_main(int argc, char **argv, const struct ttest *tests, size_t n)
 	sys_poweroff(failed ? 1 : 0);
 	return failed ? 1 : 0;
 }
+
+int
+ttest_busy_forever(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (volatile unsigned long i = 0;; i++)
+		;
+	return 0;
+}
+
+int
+ttest_sleep_forever(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (;;)
+		sys_sleep(1000000000ull);
+	return 0;
+}

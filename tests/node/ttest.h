@@ -39,6 +39,10 @@ struct ttest {
 	} while (0)
 
 int ttest_main(int argc, char **argv, const struct ttest *tests, size_t n);
+/* Helpers tests put in their tables (e.g. { "_busy", ttest_busy_forever }):
+ * spin or sleep until killed. */
+int ttest_busy_forever(int argc, char **argv);
+int ttest_sleep_forever(int argc, char **argv);
 /* Spawn this same program running test `name` (with extra args); returns tid. */
 long ttest_spawn_self(const char *name, const char *arg, long gid);
 
