@@ -380,6 +380,35 @@ vm_xfer_check(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t need, int
 	return err;
 }
 
+int
+vm_pin(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t *pa)
+{
+	int err = vm_check_range(va, size);
+
+	if (err)
+		return err;
+	spin_lock(&vs->lock);
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
+		uint64_t *pte = walk(vs, va + off, 0);
+		if (!pte || (*pte & (PTE_V | PTE_U)) != (PTE_V | PTE_U) || (*pte & PTE_DEVICE))
+			err = -ERR_FAULT;
+	}
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
+		uint64_t *pte = walk(vs, va + off, 0);
+		if (page_share(PTE_PPN(*pte)) < 0) {
+			/* Table full: undo the pins taken so far. */
+			for (uint64_t back = 0; back < off; back += PAGE_SIZE)
+				page_unshare(pa[back / PAGE_SIZE] >> PAGE_SHIFT);
+			err = -ERR_NOMEM;
+			break;
+		}
+		*pte |= PTE_SHARED;
+		pa[off / PAGE_SIZE] = PTE_PPN(*pte) << PAGE_SHIFT;
+	}
+	spin_unlock(&vs->lock);
+	return err;
+}
+
 /* Lock two spaces in address order (they may be the same). */
 static void
 lock_pair(struct vmspace *a, struct vmspace *b)

@@ -15,6 +15,7 @@
 #include <kernel/kheap.h>
 #include <kernel/memlayout.h>
 #include <kernel/platform.h>
+#include <kernel/pmm.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/task.h>
@@ -229,6 +230,10 @@ task_exit(struct task *t, int status)
 	ipc_task_exit(t);
 	vm_switch(NULL);
 	vm_destroy(&t->vs);
+	for (unsigned i = 0; i < t->npins; i++)
+		if (page_unshare(t->pins[i] >> PAGE_SHIFT) == 0)
+			pmm_free(t->pins[i] >> PAGE_SHIFT);
+	kfree(t->pins);
 	if (t->tid == init_tid) {
 		/* Nothing is left to run the node: stop it, failing unless
 		 * init ended normally. */

@@ -463,3 +463,55 @@ ksys_fdt_read(struct task *t, void *buf, size_t len)
 		copyout(t, buf, fdt_copy, fdt_copy_size, "bad device-tree buffer");
 	return fdt_copy_size;
 }
+
+#define PIN_MAX 512		/* pages one task may hold pinned */
+#define PIN_CALL_MAX 256	/* pages per mem_pin call */
+
+static long
+ksys_mem_pin(struct task *t, uintptr_t va, size_t size, uint64_t *pa_out)
+{
+	static uint64_t pa[MAX_HARTS][PIN_CALL_MAX];
+	uint64_t *mine = pa[this_hart()->index];
+
+	if (!t->priv)
+		return -ERR_PERM;
+	if (size > PIN_CALL_MAX * PAGE_SIZE)
+		return -ERR_TOOBIG;
+	int err = vm_check_range(va, size);
+	if (err)
+		return err;
+	size_t n = size / PAGE_SIZE;
+	copyout(t, pa_out, mine, n * sizeof(uint64_t), "bad pa_out pointer");
+	if (!t->pins && !(t->pins = kmalloc(PIN_MAX * sizeof(uint64_t))))
+		return -ERR_NOMEM;
+	if (t->npins + n > PIN_MAX)
+		return -ERR_NOMEM;
+	if ((err = vm_pin(&t->vs, va, size, mine)) < 0)
+		return err;
+	memcpy(&t->pins[t->npins], mine, n * sizeof(uint64_t));
+	t->npins += (unsigned)n;
+	copyout(t, pa_out, mine, n * sizeof(uint64_t), "bad pa_out pointer");
+	return (long)n;
+}
+
+static long
+ksys_mem_unpin(struct task *t, const uint64_t *pa, size_t n)
+{
+	long done = 0;
+
+	/* One address at a time: a task releases only its own pins. */
+	for (; n; n--, pa++) {
+		uint64_t want;
+		unsigned j;
+		copyin(t, &want, pa, sizeof(want), "bad pa pointer");
+		for (j = 0; j < t->npins && t->pins[j] != want; j++)
+			;
+		if (j == t->npins)
+			return done ? done : -ERR_NOENT;
+		t->pins[j] = t->pins[--t->npins];
+		if (page_unshare(want >> PAGE_SHIFT) == 0)
+			pmm_free(want >> PAGE_SHIFT);
+		done++;
+	}
+	return done;
+}

@@ -44,6 +44,9 @@ struct task {
 	long host;			/* sandbox host's tid, 0 if not sandboxed */
 	struct vmspace vs;
 
+	uint64_t *pins;			/* pages pinned for DMA (mem_pin); owner only */
+	unsigned npins;
+
 	/* Guarded by ipc_lock. */
 	struct ipc_state *ipc;		/* NULL until ipc_setup */
 	volatile int notify_pending;	/* hint, read without the lock */

@@ -84,6 +84,10 @@ int vm_check_range(uint64_t va, uint64_t size);
  *   [to_va, to_va + roundup(size)) of `to` with `prot`.
  */
 enum vm_xfer_mode { VM_MOVE, VM_SHARE, VM_COPY };
+/* Take a reference on each mapped user page of [va, va+size) (not device
+ * memory) and store its physical address; all or nothing.  The page's
+ * mapping becomes a shared one, so unmapping it no longer frees it. */
+int vm_pin(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t *pa);
 int vm_xfer_check(struct vmspace *vs, uint64_t va, uint64_t size, uint64_t need, int private_only);
 int vm_xfer(enum vm_xfer_mode mode, struct vmspace *from, uint64_t va, uint64_t len,
 	    struct vmspace *to, uint64_t to_va, unsigned prot);
