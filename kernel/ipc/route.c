@@ -268,6 +268,7 @@ struct route {
 	uint32_t slot;
 	struct ts_range range;
 	int use_range;
+	int bookkeeping;		/* 0: a sandboxed task's packet to its host */
 };
 
 /* Decide and check the data transfer of `p` from `t` into `r->to`. */
@@ -339,84 +340,104 @@ kernel_op(struct task *t, const struct ts_packet *p)
 	return 0;
 }
 
+/* Decide who receives packet *p from `t` and as whom it arrives: the task
+ * `addr`, or the sandbox host; a host's PKT_FORWARD arrives as sent by the
+ * sandboxed task `origin`. */
+static int
+route_target(struct task *t, const struct ts_packet *p, struct route *r)
+{
+	long dest = (long)p->addr;
+
+	r->from = (ts_addr)t->tid;
+	r->client = t;
+	r->bookkeeping = 1;
+	if (t->host && !(p->flags & PKT_FORWARD)) {
+		/* Sandboxed: everything goes to the host, as sent. */
+		r->origin = p->addr;
+		dest = t->host;
+		r->bookkeeping = 0;
+	} else if (p->flags & PKT_FORWARD) {
+		struct task *o = ipc_task((long)p->origin);
+		if (!o || o->host != t->tid)
+			return -ERR_PERM;
+		r->from = (ts_addr)o->tid;
+		r->client = o;
+	}
+	r->to = ipc_task(dest);
+	return r->to ? 0 : -ERR_SRCH;
+}
+
+/* Group rules and the in-flight records: a reply must answer a request in
+ * flight; a request needs a free record under its client.  A request a
+ * sandboxed task sends is recorded as one to its host until the host
+ * forwards it (then the record follows it). */
+static int
+route_records(struct task *t, const struct ts_packet *p, struct route *r)
+{
+	int reply = p->flags & PKT_REPLY;
+
+	if (r->bookkeeping && !reply && r->to->group->closed && r->to->group != r->client->group)
+		return -ERR_PERM;
+	if (reply) {
+		if (r->bookkeeping && !(r->rec = inflight_find(r->to->ipc, (long)r->from, p->id)))
+			return -ERR_INVAL;	/* no such request in flight */
+		return 0;
+	}
+	if (p->flags & PKT_FORWARD)
+		r->rec = inflight_find(r->client->ipc, t->tid, p->id);
+	if (!r->rec && !(r->newrec = inflight_free_entry(r->client->ipc, p->id)))
+		return -ERR_AGAIN;
+	return 0;
+}
+
+/* Everything is checked: record the request or clear its record, track
+ * CLOSE, and publish the packet to the receiver. */
+static void
+route_commit(struct ts_packet *p, struct route *r)
+{
+	if (p->flags & PKT_REPLY) {
+		if (r->bookkeeping)
+			r->rec->server = 0;
+	} else {
+		struct ipc_inflight *rec = r->rec ? r->rec : r->newrec;
+		rec->server = r->to->tid;
+		rec->id = p->id;
+		rec->opcode = p->opcode;
+		rec->dead = 0;
+		if (r->bookkeeping && p->opcode == OP_CLOSE && p->handle)
+			ipc_session_close(r->client, r->to->tid, p->handle);
+	}
+	p->addr = r->from;
+	p->origin = r->origin;
+	p->flags &= (uint16_t)~PKT_FORWARD;
+	rx_commit(r->to, r->slot, p);
+}
+
 /* ipc_lock held.  Route packet *p (a checked copy) sent by `t`.  Returns 0
  * when delivered, else the error for the completion (nothing changed). */
 static int
 route(struct task *t, struct ts_packet *p)
 {
 	struct route r = { 0 };
+	struct ipc_session *sess = NULL;
 	int err;
 
 	if (p->addr == IPC_ADDR_KERNEL && !t->host)
 		return kernel_op(t, p);
-	r.from = (ts_addr)t->tid;
-	r.client = t;
-	long dest = (long)p->addr;
-	int bookkeeping = 1;
-	if (t->host && !(p->flags & PKT_FORWARD)) {
-		/* Sandboxed: everything goes to the host, as sent. */
-		r.origin = p->addr;
-		dest = t->host;
-		bookkeeping = 0;
-	} else if (p->flags & PKT_FORWARD) {
-		struct task *o = ipc_task((long)p->origin);
-		if (!o || o->host != t->tid)
-			return -ERR_PERM;
-		r.from = (ts_addr)o->tid;
-		r.client = o;
-	}
-	r.to = ipc_task(dest);
-	if (!r.to)
-		return -ERR_SRCH;
-	if (bookkeeping && !(p->flags & PKT_REPLY) && r.to->group->closed &&
-	    r.to->group != r.client->group)
-		return -ERR_PERM;
-	if (bookkeeping && (p->flags & PKT_REPLY)) {
-		/* The client is the receiver; the record is under the sender. */
-		r.rec = inflight_find(r.to->ipc, (long)r.from, p->id);
-		if (!r.rec)
-			return -ERR_INVAL;	/* no such request in flight */
-	} else if (!(p->flags & PKT_REPLY)) {
-		/* A request: tracked under its client.  One a sandboxed task
-		 * sends is tracked as a request to its host until the host
-		 * forwards it (then the record follows it). */
-		if (p->flags & PKT_FORWARD)
-			r.rec = inflight_find(r.client->ipc, t->tid, p->id);
-		if (!r.rec && !(r.newrec = inflight_free_entry(r.client->ipc, p->id)))
-			return -ERR_AGAIN;
-	}
-	if ((err = rx_reserve(r.to, &r.slot)) < 0)
+	if ((err = route_target(t, p, &r)) < 0 || (err = route_records(t, p, &r)) < 0 ||
+	    (err = rx_reserve(r.to, &r.slot)) < 0 || (err = check_data(t, p, &r)) < 0)
 		return err;
-	if ((err = check_data(t, p, &r)) < 0)
-		return err;
-	struct ipc_session *sess = NULL;
-	if (bookkeeping && (p->flags & PKT_REPLY) && p->opcode == OP_OPEN && p->status >= 0) {
-		sess = ipc_session_new((long)r.from, p->handle, r.to);
-		if (!sess)
-			return -ERR_NOMEM;
-	}
-	/* Act. */
+	if (r.bookkeeping && (p->flags & PKT_REPLY) && p->opcode == OP_OPEN && p->status >= 0 &&
+	    !(sess = ipc_session_new((long)r.from, p->handle, r.to)))
+		return -ERR_NOMEM;
+	/* Act: only the data transfer can still fail, and it undoes itself. */
 	if ((err = do_data(t, p, &r)) < 0) {
 		ipc_session_free(sess);
 		return err;
 	}
 	if (sess)
 		ipc_session_attach(r.to, sess);
-	if (bookkeeping && (p->flags & PKT_REPLY)) {
-		r.rec->server = 0;
-	} else if (!(p->flags & PKT_REPLY)) {
-		struct ipc_inflight *rec = r.rec ? r.rec : r.newrec;
-		rec->server = r.to->tid;
-		rec->id = p->id;
-		rec->opcode = p->opcode;
-		rec->dead = 0;
-		if (bookkeeping && p->opcode == OP_CLOSE && p->handle)
-			ipc_session_close(r.client, r.to->tid, p->handle);
-	}
-	p->addr = r.from;
-	p->origin = r.origin;
-	p->flags &= (uint16_t)~PKT_FORWARD;
-	rx_commit(r.to, r.slot, p);
+	route_commit(p, &r);
 	return 0;
 }
 
