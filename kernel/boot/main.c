@@ -223,7 +223,7 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	const char *init = bootarg_init();
 	if (!init)
 		panic("boot arguments: init= needs a program name of 1-%lu characters", TS_NAME_MAX);
-	long tid = task_spawn(init, args, alen, NULL, group_root(), 1, 0);
+	long tid = task_spawn(init, args, alen, NULL, group_root(), 1, 0, 0);
 	if (tid < 0)
 		panic("cannot start init program '%s': %s", init, ts_strerror(tid));
 	schedule();

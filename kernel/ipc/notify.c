@@ -219,7 +219,7 @@ plic_handle(void)
 long
 irq_reserve(struct task *t, unsigned irq)
 {
-	if (!t->priv)
+	if (!task_may(t, GRANT_IRQ, irq, 1))
 		return -ERR_PERM;
 	if (!plic || irq == 0 || irq > IRQ_MAX || irq >= plic_ndev + 1)
 		return -ERR_INVAL;

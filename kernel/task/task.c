@@ -144,7 +144,7 @@ load_program(struct task *t, const struct initrd_file *f, const char *args, size
 
 long
 task_spawn(const char *name, const char *args, size_t args_len,
-	   struct task *parent, struct group *g, int priv, long host)
+	   struct task *parent, struct group *g, int priv, long host, int stopped)
 {
 	struct initrd_file f;
 	size_t nlen = strnlen(name, TS_NAME_MAX + 1);
@@ -189,7 +189,9 @@ task_spawn(const char *name, const char *args, size_t args_len,
 	t->hart = parent ? parent->hart : this_hart()->index;
 	t->vruntime = g->min_vruntime;
 	t->state = TASK_SLEEPING;	/* not runnable yet: enqueue activates */
-	sched_wakeup(t);
+	t->stopped = stopped;
+	if (!stopped)
+		sched_wakeup(t);
 	long tid = t->tid;
 	if (!parent)
 		init_tid = tid;
@@ -279,6 +281,7 @@ task_kill(struct task *caller, long tid)
 	}
 	t->killed = 1;
 	t->exit_status = -ERR_KILLED;
+	t->stopped = 0;
 	if (t->state == TASK_SLEEPING || t->state == TASK_WAITING)
 		sched_wakeup(t);
 	else if (t->state == TASK_RUNNING && t != caller)
@@ -371,6 +374,74 @@ task_pin(struct task *caller, long tid, long hart)
 		schedule();
 	}
 	return err;
+}
+
+long
+task_start(struct task *caller, long tid)
+{
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	long err = 0;
+	if (!t || t->state == TASK_ZOMBIE)
+		err = -ERR_SRCH;
+	else if (t->parent != caller->tid)
+		err = -ERR_CHILD;
+	else if (!t->stopped)
+		err = -ERR_INVAL;
+	else {
+		t->stopped = 0;
+		sched_wakeup(t);
+	}
+	spin_unlock(&sched_lock);
+	return err;
+}
+
+long
+task_grant(struct task *caller, long tid, unsigned kind, uint64_t base, uint64_t size)
+{
+	if (!caller->priv)
+		return -ERR_PERM;
+	if (kind == GRANT_MMIO && ((base | size) & (PAGE_SIZE - 1) || !size || base + size < base))
+		return -ERR_INVAL;
+	if (kind == GRANT_IRQ && (base == 0 || base > IRQ_MAX || size != 1))
+		return -ERR_INVAL;
+	if (kind != GRANT_MMIO && kind != GRANT_IRQ)
+		return -ERR_INVAL;
+	spin_lock(&sched_lock);
+	struct task *t = task_lookup(tid);
+	long err = 0;
+	if (!t || t->state == TASK_ZOMBIE)
+		err = -ERR_SRCH;
+	else if (t->parent != caller->tid)
+		err = -ERR_CHILD;
+	else if (t->ngrants == GRANTS_MAX)
+		err = -ERR_NOMEM;
+	else {
+		t->grants[t->ngrants].kind = kind;
+		t->grants[t->ngrants].base = base;
+		t->grants[t->ngrants].size = size;
+		t->ngrants++;
+	}
+	spin_unlock(&sched_lock);
+	return err;
+}
+
+int
+task_may(struct task *t, unsigned kind, uint64_t base, uint64_t size)
+{
+	if (t->priv)
+		return 1;
+	int ok = 0;
+	spin_lock(&sched_lock);
+	for (unsigned i = 0; i < t->ngrants && !ok; i++) {
+		if (kind == 0)	/* any grant at all (DMA, pinning) */
+			ok = 1;
+		else if (t->grants[i].kind == kind && base >= t->grants[i].base &&
+			 size <= t->grants[i].size && base - t->grants[i].base <= t->grants[i].size - size)
+			ok = 1;
+	}
+	spin_unlock(&sched_lock);
+	return ok;
 }
 
 /* sched_lock held. */

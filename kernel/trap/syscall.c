@@ -157,11 +157,9 @@ ksys_mem_protect(struct task *t, uintptr_t va, size_t size, unsigned prot)
 static long
 ksys_mem_map_device(struct task *t, uintptr_t va, uint64_t pa, size_t size)
 {
-	if (!t->priv)
-		return -ERR_PERM;
 	if ((pa | size) & (PAGE_SIZE - 1) || pa + size < pa)
 		return -ERR_INVAL;
-	if (pmm_is_ram(pa, size))
+	if (!task_may(t, GRANT_MMIO, pa, size) || pmm_is_ram(pa, size))
 		return -ERR_PERM;
 	return vm_map_phys(&t->vs, va, pa, size, MEM_R | MEM_W, PTE_DEVICE);
 }
@@ -171,7 +169,7 @@ ksys_mem_alloc_dma(struct task *t, uintptr_t va, size_t size, uint64_t *pa_out)
 {
 	uint64_t zero = 0;
 
-	if (!t->priv)
+	if (!task_may(t, 0, 0, 0))
 		return -ERR_PERM;
 	copyout(t, pa_out, &zero, sizeof(zero), "bad pa_out pointer");
 	int err = vm_check_range(va, size);
@@ -205,7 +203,7 @@ ksys_task_spawn(struct task *t, const char *name, size_t name_len, const char *a
 	copyin(t, kname, name, name_len, "bad program name pointer");
 	copyin(t, kargs, args, args_len, "bad arguments pointer");
 	kname[name_len] = 0;
-	if (flags & ~(SPAWN_PRIV | SPAWN_SANDBOX))
+	if (flags & ~(SPAWN_PRIV | SPAWN_SANDBOX | SPAWN_STOPPED))
 		return -ERR_INVAL;
 	if (name_len == 0 || strnlen(kname, name_len) != name_len)
 		return -ERR_INVAL;
@@ -215,7 +213,7 @@ ksys_task_spawn(struct task *t, const char *name, size_t name_len, const char *a
 	if (!g)
 		return -ERR_NOENT;
 	return task_spawn(kname, kargs, args_len, t, g, (flags & SPAWN_PRIV) && t->priv,
-			  (flags & SPAWN_SANDBOX) ? t->tid : 0);
+			  (flags & SPAWN_SANDBOX) ? t->tid : 0, (flags & SPAWN_STOPPED) != 0);
 }
 
 static long
@@ -473,7 +471,7 @@ ksys_mem_pin(struct task *t, uintptr_t va, size_t size, uint64_t *pa_out)
 	static uint64_t pa[MAX_HARTS][PIN_CALL_MAX];
 	uint64_t *mine = pa[this_hart()->index];
 
-	if (!t->priv)
+	if (!task_may(t, 0, 0, 0))
 		return -ERR_PERM;
 	if (size > PIN_CALL_MAX * PAGE_SIZE)
 		return -ERR_TOOBIG;
@@ -514,4 +512,16 @@ ksys_mem_unpin(struct task *t, const uint64_t *pa, size_t n)
 		done++;
 	}
 	return done;
+}
+
+static long
+ksys_dev_grant(struct task *t, long tid, unsigned kind, uint64_t base, uint64_t size)
+{
+	return task_grant(t, tid, kind, base, size);
+}
+
+static long
+ksys_task_start(struct task *t, long tid)
+{
+	return task_start(t, tid);
 }

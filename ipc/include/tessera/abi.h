@@ -10,6 +10,12 @@
 /* task_spawn flags. */
 #define SPAWN_PRIV 0x1u		/* child inherits the caller's privilege */
 #define SPAWN_SANDBOX 0x2u	/* every packet the child sends goes to the caller */
+#define SPAWN_STOPPED 0x4u	/* created, but runs only after task_start */
+
+/* dev_grant kinds. */
+#define GRANT_MMIO 1u
+#define GRANT_IRQ  2u
+#define GRANTS_MAX 8u
 
 /* Notification sources other than a task id. */
 #define NOTIFY_SRC_KERNEL 0ul

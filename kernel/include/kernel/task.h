@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <kernel/spinlock.h>
 #include <kernel/vm.h>
+#include <tessera/abi.h>
 
 /* Saved user registers: x[0..31] by register number, then sepc.  Offsets are
  * used by arch/trap.S. */
@@ -44,6 +45,12 @@ struct task {
 	long host;			/* sandbox host's tid, 0 if not sandboxed */
 	struct vmspace vs;
 
+	struct {			/* device grants (dev_grant), sched_lock */
+		uint32_t kind;
+		uint64_t base, size;
+	} grants[GRANTS_MAX];
+	unsigned ngrants;
+	int stopped;			/* SPAWN_STOPPED, until task_start */
 	uint64_t *pins;			/* pages pinned for DMA (mem_pin); owner only */
 	unsigned npins;
 
@@ -75,7 +82,7 @@ void task_init(void);
 /* Create a task running program `name` from the boot image.  Returns the
  * tid or a negative error.  Caller need not hold sched_lock. */
 long task_spawn(const char *name, const char *args, size_t args_len,
-		struct task *parent, struct group *g, int priv, long host);
+		struct task *parent, struct group *g, int priv, long host, int stopped);
 struct task *task_lookup(long tid);	/* sched_lock held */
 struct task *task_live(long tid);	/* takes sched_lock; NULL if ended */
 void task_exit(struct task *t, int status) __attribute__((noreturn));	/* own task */
@@ -87,6 +94,11 @@ struct group *group_create(struct task *creator);
 struct group *group_lookup(long id);
 long group_join(struct task *caller, long tid, long gid);
 long task_pin(struct task *caller, long tid, long hart);
+long task_start(struct task *caller, long tid);
+long task_grant(struct task *caller, long tid, unsigned kind, uint64_t base, uint64_t size);
+/* May `t` use device resource [base, base+size) of `kind`?  Privileged
+ * tasks may use any; others only what they were granted. */
+int task_may(struct task *t, unsigned kind, uint64_t base, uint64_t size);
 struct group *group_root(void);
 uint64_t group_min_active_vruntime(void);
 void group_owner_exit(long tid);
