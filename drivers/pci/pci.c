@@ -173,7 +173,11 @@ kind_name(unsigned kind)
 		"32-bit memory";
 }
 
-/* Place one BAR in its window, naturally aligned.  Sets d->err on failure. */
+#define PCI_PAGE 4096u
+
+/* Place one BAR in its window, naturally aligned; a memory BAR gets whole
+ * pages (at least 4 KiB) so that a driver can be granted exactly its own
+ * BARs.  Sets d->err on failure. */
 static void
 place_bar(struct pci_host *h, struct pci_dev *d, unsigned i)
 {
@@ -185,13 +189,14 @@ place_bar(struct pci_host *h, struct pci_dev *d, unsigned i)
 			 kind_name(bar->kind));
 		return;
 	}
-	uint64_t at = (w->next + bar->size - 1) & ~(bar->size - 1);
-	if (at < w->next || at + bar->size < at || at + bar->size > w->pci + w->size) {
+	uint64_t span = bar->kind != PCI_BAR_IO && bar->size < PCI_PAGE ? PCI_PAGE : bar->size;
+	uint64_t at = (w->next + span - 1) & ~(span - 1);
+	if (at < w->next || at + span < at || at + span > w->pci + w->size) {
 		snprintf(d->err, sizeof(d->err), "bar%u: 0x%llx bytes of %s do not fit", i,
 			 (unsigned long long)bar->size, kind_name(bar->kind));
 		return;
 	}
-	w->next = at + bar->size;
+	w->next = at + span;
 	bar->pci = at;
 	bar->cpu = w->cpu + (at - w->pci);
 	bar->assigned = 1;

@@ -82,6 +82,28 @@ setup(void)
 	return 0;
 }
 
+/* Grant driver `tid` exactly its device: the function's 4 KiB of config
+ * space, its memory BARs (whole pages, see place_bar) and its interrupt.
+ * I/O BARs are not granted: their ports share pages between devices. */
+static long
+grant_device(long tid, const struct pci_dev *d)
+{
+	uint64_t cfg = host.ecam_base + (uint64_t)(d->bus - host.bus_start) * PCI_ECAM_BUS +
+		       (uint64_t)(d->dev * 8u + d->fn) * PCI_ECAM_FN;
+	long r = sys_dev_grant(tid, GRANT_MMIO, cfg, PCI_ECAM_FN);
+
+	for (unsigned i = 0; r >= 0 && i < PCI_NBARS; i++) {
+		const struct pci_bar *bar = &d->bar[i];
+		if (bar->kind == PCI_BAR_NONE || bar->kind == PCI_BAR_IO || bar->assigned != 1)
+			continue;
+		uint64_t size = (bar->size + 4095) & ~4095ull;
+		r = sys_dev_grant(tid, GRANT_MMIO, bar->cpu & ~4095ull, size);
+	}
+	if (r >= 0 && d->irq)
+		r = sys_dev_grant(tid, GRANT_IRQ, d->irq, 1);
+	return r;
+}
+
 /* Start the driver of d if the boot image has it; describe the outcome. */
 static void
 start_driver(const struct pci_dev *d, char *line, size_t n)
@@ -101,7 +123,17 @@ start_driver(const struct pci_dev *d, char *line, size_t n)
 	int alen = pci_driver_args(&host, d, args, sizeof(args));
 	long tid = alen < 0 ? alen :
 		   sys_task_spawn(d->id->driver, strlen(d->id->driver), args, (size_t)alen, 0,
-				  SPAWN_PRIV);
+				  SPAWN_STOPPED);
+	if (tid > 0) {
+		long r = grant_device(tid, d);
+		if (r < 0) {
+			sys_task_kill(tid);
+			sys_task_wait(tid, NULL);
+			tid = r;
+		} else {
+			sys_task_start(tid);
+		}
+	}
 	if (tid == -ERR_NOENT)
 		snprintf(line + len, n - len, " -> driver %s (not in boot image)", d->id->driver);
 	else if (tid < 0)
