@@ -174,6 +174,12 @@ kfree(void *p)
 }
 
 uint64_t
+kheap_pages(void)
+{
+	return next_page;
+}
+
+uint64_t
 kheap_bytes_in_use(void)
 {
 	return bytes_in_use;

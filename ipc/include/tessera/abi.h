@@ -45,6 +45,7 @@ enum ts_info {
 	INFO_BENCH_PAGE,	/* arg = 0 cached, 1 uncached: run a kernel page
 				   alloc+free loop of 1000 and return insn-time
 				   ticks (privileged, for ci/bench) */
+	INFO_KHEAP_PAGES,	/* pages the kernel heap holds (its high-water mark) */
 	INFO_COUNT
 };
 

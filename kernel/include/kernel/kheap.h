@@ -14,5 +14,6 @@ void kheap_page_free(void *va);
 void *kmalloc(size_t size);
 void kfree(void *p);
 uint64_t kheap_bytes_in_use(void);
+uint64_t kheap_pages(void);	/* pages held: the high-water mark */
 
 #endif
