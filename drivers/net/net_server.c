@@ -1,0 +1,243 @@
+/*
+ * virtio-net: the raw-frame server of one virtio-net PCI function, a thin
+ * layer over the virtio_net library.  Spawned by the PCI server with the
+ * function's config page, BARs and IRQ (docs/pci.md), it registers the
+ * first free name of net0, net1, ... and serves (docs/net.md):
+ *   OP_WRITE  send the frame in the request's data (14..1514 bytes, else
+ *             -ERR_INVAL) -> status = its length; -ERR_AGAIN when every
+ *             transmit buffer is busy
+ *   OP_READ   -> the next received frame as COPY data, status = its length;
+ *             the request stays pending until a frame arrives
+ *   OP_INFO   -> name = the MAC (6 bytes), COPY data = struct vnet_stats
+ * other opcodes -ERR_NOTSUP.  Received frames wait in a FIFO of
+ * FIFO_FRAMES; when it is full, new ones are dropped (rx_drops).
+ *
+ * Usage: virtio-net pci=BB:DD.F id=VVVV:DDDD cfg=0x.. barN=0x../0x.. irq=N
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <dux/dux.h>
+#include <net/virtio_net.h>
+#include <tessera/abi.h>
+
+#define NET_VA		0x2000000000ul	/* device mappings (VNET_VA_SPAN) */
+#define RING		128u		/* dux ring entries */
+#define PENDING_MAX	32u		/* READ requests held waiting for frames */
+#define FIFO_FRAMES	64u		/* received frames waiting for a READ */
+#define POLL_NS		(200ull * 1000)		/* no interrupt: poll period */
+#define IDLE_POLL_NS	(10ull * 1000000)	/* no interrupt, nobody reading */
+#define SAFETY_NS	(100ull * 1000000)	/* interrupt mode: re-check period */
+
+/* Frames from the device.  [rel, head): replied, the reply maybe not yet
+ * consumed by the kernel (COPY data is read at the flush); [head, tail):
+ * waiting for a READ.  Free-running counters. */
+struct frame {
+	uint32_t len;
+	uint8_t data[VNET_FRAME_MAX];
+};
+
+static struct vnet dev;
+static struct frame fifo[FIFO_FRAMES];
+static unsigned fifo_rel, fifo_head, fifo_tail;
+static struct ts_packet *pending[PENDING_MAX];
+static unsigned pend_head, pend_count;
+static struct vnet_stats info_stats;	/* INFO's COPY data until the flush */
+
+/* Done with a request: its data pages and its slot. */
+static void
+drop(struct ts_packet *req)
+{
+	dux_data_free(req);
+	dux_done(req);
+}
+
+/* A reply without data (one is always free: RING > PENDING_MAX + FIFO). */
+static void
+reply(const struct ts_packet *req, int status)
+{
+	struct ts_packet *r = dux_alloc();
+
+	if (!r)
+		return;
+	dux_reply_init(r, req, status);
+	dux_send(r);
+}
+
+static void
+reply_info(const struct ts_packet *req)
+{
+	struct ts_packet *r = dux_alloc();
+
+	if (!r)
+		return;
+	dux_reply_init(r, req, 0);
+	dux_set_name(r, dev.mac, VNET_MAC_LEN);
+	info_stats = dev.stats;
+	r->flags |= PKT_DATA_COPY;
+	r->data = (uint64_t)(uintptr_t)&info_stats;
+	r->len = sizeof(info_stats);
+	dux_send(r);
+}
+
+/* OP_WRITE: decode, then send.  The reply's status. */
+static int
+do_write(const struct ts_packet *req)
+{
+	if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE || req->len < VNET_FRAME_MIN ||
+	    req->len > VNET_FRAME_MAX)
+		return -ERR_INVAL;
+	int rc = vnet_send(&dev, (const void *)(uintptr_t)req->data, (size_t)req->len);
+	return rc < 0 ? rc : (int)req->len;
+}
+
+/* Answer one request now, or hold a READ. */
+static void
+serve(struct ts_packet *req)
+{
+	if (req->flags & (PKT_REPLY | PKT_KERNEL)) {
+		drop(req);	/* error completions of our replies, TERMINATE */
+		return;
+	}
+	switch (req->opcode) {
+	case OP_WRITE:
+		reply(req, do_write(req));
+		break;
+	case OP_READ:
+		if (pend_count < PENDING_MAX) {
+			dux_data_free(req);
+			pending[(pend_head + pend_count++) % PENDING_MAX] = req;
+			return;
+		}
+		reply(req, -ERR_BUSY);
+		break;
+	case OP_INFO:
+		reply_info(req);
+		break;
+	default:
+		reply(req, -ERR_NOTSUP);
+	}
+	drop(req);
+}
+
+/* Frames from the device into the FIFO; the overflow is dropped. */
+static void
+take_frames(void)
+{
+	static struct frame spill;
+	int n;
+
+	for (;;) {
+		int full = fifo_tail - fifo_rel >= FIFO_FRAMES;
+		struct frame *f = full ? &spill : &fifo[fifo_tail % FIFO_FRAMES];
+		if ((n = vnet_recv(&dev, f->data, sizeof(f->data))) <= 0)
+			break;
+		if (full) {
+			dev.stats.rx_drops++;
+			continue;
+		}
+		f->len = (uint32_t)n;
+		fifo_tail++;
+	}
+	if (n < 0 && dev.broken && dev.err) {
+		printf("virtio-net: %s\n", dev.err);
+		dev.err = NULL;
+	}
+}
+
+/* Pending READs get frames, oldest first. */
+static void
+answer_reads(void)
+{
+	while (pend_count && fifo_head != fifo_tail) {
+		struct ts_packet *r = dux_alloc();
+		if (!r)
+			return;
+		struct ts_packet *req = pending[pend_head];
+		struct frame *f = &fifo[fifo_head % FIFO_FRAMES];
+		dux_reply_init(r, req, (int)f->len);
+		r->flags |= PKT_DATA_COPY;
+		r->data = (uint64_t)(uintptr_t)f->data;
+		r->len = f->len;
+		dux_send(r);
+		dux_done(req);
+		pend_head = (pend_head + 1) % PENDING_MAX;
+		pend_count--;
+		fifo_head++;
+	}
+}
+
+static void
+run(void)
+{
+	struct ts_packet *req;
+
+	for (;;) {
+		uint32_t seen = dev.nirq;
+		vnet_reap_tx(&dev);
+		take_frames();
+		while ((req = dux_recv()))
+			serve(req);
+		answer_reads();
+		dux_flush();
+		struct ts_ipc_hdr *h = dux_hdr();
+		if (h->tx_tail == h->tx_head)
+			fifo_rel = fifo_head;	/* every reply's data was read */
+		uint64_t t = DUX_FOREVER;
+		if (dev.nirq != seen || vnet_rearm(&dev))
+			t = 0;
+		else if (h->tx_tail != h->tx_head)
+			t = POLL_NS;
+		else if (!dev.irq_on)
+			t = pend_count ? POLL_NS : IDLE_POLL_NS;
+		else if (pend_count)
+			t = SAFETY_NS;
+		dux_wait(t);
+	}
+}
+
+/* IPC area and service name.  0 or -1. */
+static int
+setup(const char *who, char *name, size_t n)
+{
+	long rc = dux_init(RING), reg = -ERR_EXIST;
+
+	for (unsigned i = 0; rc == 0 && reg == -ERR_EXIST && i < 64; i++) {
+		snprintf(name, n, "net%u", i);
+		reg = dux_register(name);
+	}
+	if (rc == 0)
+		rc = reg;
+	if (rc < 0) {
+		printf("virtio-net %s: setup: %s\n", who, ts_strerror((int)rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pci_args a;
+	char who[16], name[16];
+	int rc;
+
+	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
+		printf("virtio-net: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+		return 1;
+	}
+	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
+	if ((rc = vnet_attach(&dev, &a, NET_VA)) < 0) {
+		printf("virtio-net %s: %s: %s\n", who, dev.err, ts_strerror(rc));
+		return 1;
+	}
+	if (setup(who, name, sizeof(name)) < 0)
+		return 1;
+	rc = vnet_irq_start(&dev);
+	const uint8_t *m = dev.mac;
+	printf("virtio-net %s: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, queues %u/%u, %s\n", who,
+	       name, m[0], m[1], m[2], m[3], m[4], m[5], dev.rxq.size, dev.txq.size,
+	       rc == 0 ? "interrupts" : "polling");
+	run();
+	return 0;
+}
