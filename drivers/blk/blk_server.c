@@ -1,0 +1,406 @@
+/*
+ * virtio-blk: the block server of one virtio-blk PCI function, a thin layer
+ * over the virtio_blk library.  Spawned (privileged) by the PCI server with
+ * the function's config page, BARs and IRQ (docs/pci.md), it registers the
+ * first free name of blk0, blk1, ... and serves the block protocol
+ * (docs/blk.md):
+ *   OP_INFO   status = block size, offset = disk size in bytes
+ *   OP_READ   offset, length -> status = length and the bytes as COPY data,
+ *             or written into the client's writable SHARE buffer (no data
+ *             back).  The length is `len` of that buffer; without data the
+ *             kernel refuses len != 0, so it is then uuid bytes 0-7 (LE).
+ *   OP_WRITE  the request's data at offset -> status = len
+ *   OP_FLUSH  status 0 once earlier writes are durable
+ * Offsets and lengths are whole blocks inside the disk (-ERR_INVAL,
+ * -ERR_RANGE), at most 1 MiB (-ERR_TOOBIG); a read-only disk answers WRITE
+ * with -ERR_PERM; other opcodes -ERR_NOTSUP.
+ *
+ * Data goes through DMA bounce pages (copied): user space cannot learn the
+ * physical address of a page a client moved or shared (docs/blk.md).
+ *
+ * Usage: virtio-blk pci=BB:DD.F id=VVVV:DDDD cfg=0x.. barN=0x../0x.. irq=N
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <blk/virtio_blk.h>
+#include <dux/dux.h>
+#include <tessera/abi.h>
+
+#define BLK_VA		0x2000000000ul	/* device mappings (VBLK_VA_SPAN) */
+#define BOUNCE_VA	0x2100000000ul	/* bounce pages */
+#define STAGE_VA	0x2200000000ul	/* ordinary pages mirroring the bounce pages */
+#define RANGE_VA	0x3200000000ul	/* extra receive ranges */
+#define BLK_PAGE	4096u
+#define BOUNCE_BLOCK	(1u << 20)	/* one physically contiguous DMA block */
+#define BOUNCE_BLOCKS	4u
+#define BOUNCE_PAGES	(BOUNCE_BLOCKS * BOUNCE_BLOCK / BLK_PAGE)
+#define IO_MAX		(1u << 20)	/* largest READ/WRITE */
+#define RING		256u		/* dux ring entries */
+#define PARK_MAX	128u		/* requests held waiting for resources */
+#define EXTRA_RANGES	48u		/* receive ranges beyond dux's 16 */
+#define POLL_NS		(200ull * 1000)		/* no interrupt: poll period */
+#define SAFETY_NS	(100ull * 1000000)	/* interrupt mode: re-check period */
+
+/* A request handed to the device; its bounce pages until the reply is out. */
+struct job {
+	ts_addr addr;
+	uint64_t id, handle;
+	uint16_t opcode;
+	uint32_t len;
+	unsigned page, npages;		/* bounce pages [page, page + npages) */
+	struct ts_packet *share;	/* READ into this held request's SHARE buffer */
+	struct job *next;		/* free list / sent list */
+};
+
+static struct vblk dev;
+static struct job jobs[VBLK_TAGS];
+static struct job *free_jobs, *sent_jobs;
+static uint64_t bounce_pa[BOUNCE_BLOCKS];
+static uint64_t page_used[BOUNCE_PAGES / 64];
+static struct ts_packet *parked[PARK_MAX];
+static unsigned park_head, park_count;
+
+/* ---- bounce pages: first fit over a bitmap ---- */
+
+static int
+page_busy(unsigned i)
+{
+	return (page_used[i / 64] >> (i % 64)) & 1;
+}
+
+static void
+page_mark(unsigned first, unsigned n, int used)
+{
+	for (unsigned i = first; i < first + n; i++) {
+		if (used)
+			page_used[i / 64] |= 1ull << (i % 64);
+		else
+			page_used[i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+/* First run of n free pages, marked used; -1 if none. */
+static int
+pages_alloc(unsigned n)
+{
+	unsigned run = 0;
+
+	for (unsigned i = 0; i < BOUNCE_PAGES; i++) {
+		run = page_busy(i) ? 0 : run + 1;
+		if (run == n) {
+			page_mark(i + 1 - n, n, 1);
+			return (int)(i + 1 - n);
+		}
+	}
+	return -1;
+}
+
+static void *
+page_va(unsigned page)
+{
+	return (void *)(BOUNCE_VA + (uintptr_t)page * BLK_PAGE);
+}
+
+/* Device segments for the first `len` bytes of the bounce pages from
+ * `page` on: one per DMA block crossed. */
+static unsigned
+page_segs(unsigned page, uint32_t len, struct vq_seg *segs)
+{
+	const unsigned per = BOUNCE_BLOCK / BLK_PAGE;
+	unsigned nseg = 0;
+
+	while (len) {
+		unsigned b = page / per, k = per - page % per;
+		uint32_t bytes = k * BLK_PAGE < len ? k * BLK_PAGE : len;
+		segs[nseg++] = (struct vq_seg){ bounce_pa[b] + (uint64_t)(page % per) * BLK_PAGE,
+						bytes };
+		page += k;
+		len -= bytes;
+	}
+	return nseg;
+}
+
+/* ---- replies ---- */
+
+static void
+reply(const struct ts_packet *req, int status)
+{
+	struct ts_packet *r = dux_alloc();
+
+	if (!r)
+		return;	/* cannot happen: PARK_MAX + VBLK_TAGS < RING */
+	dux_reply_init(r, req, status);
+	if (req->opcode == OP_INFO)
+		r->offset = vblk_size(&dev);
+	dux_send(r);
+}
+
+/* Bytes a READ or WRITE asks for (see the top of the file). */
+static uint64_t
+io_len(const struct ts_packet *req)
+{
+	uint64_t n = 0;
+
+	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE)
+		return req->len;
+	for (int i = 7; i >= 0; i--)
+		n = n << 8 | req->uuid[i];
+	return n;
+}
+
+/* Decode a READ or WRITE: 0 or the error status of its reply. */
+static int
+check_io(const struct ts_packet *req)
+{
+	uint64_t size = vblk_size(&dev), len = io_len(req);
+
+	if (len > IO_MAX)
+		return -ERR_TOOBIG;
+	if (req->opcode == OP_WRITE && dev.ro)
+		return -ERR_PERM;
+	if (req->opcode == OP_WRITE && (req->flags & PKT_DATA_MASK) == PKT_DATA_NONE && len)
+		return -ERR_INVAL;
+	if (req->offset % dev.blk_size || len % dev.blk_size)
+		return -ERR_INVAL;
+	if (req->offset > size || len > size - req->offset)
+		return -ERR_RANGE;
+	return 0;
+}
+
+/* Done with a request we answered at once. */
+static void
+drop(struct ts_packet *req)
+{
+	dux_data_free(req);
+	dux_done(req);
+}
+
+/* Hand req to the device.  1 = started or answered (req consumed), 0 =
+ * must wait for a tag, descriptors or bounce pages (req kept). */
+static int
+start(struct ts_packet *req)
+{
+	struct vq_seg segs[BOUNCE_BLOCKS + 1];
+	unsigned type, nseg = 0, n = 0;
+	uint32_t len = 0;
+	int page = 0, rc;
+
+	if (req->opcode == OP_FLUSH) {
+		if (!dev.flush) {
+			reply(req, 0);	/* write-through: nothing to flush */
+			drop(req);
+			return 1;
+		}
+		type = VIRTIO_BLK_T_FLUSH;
+	} else {
+		type = req->opcode == OP_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
+		len = (uint32_t)io_len(req);
+		n = (len + BLK_PAGE - 1) / BLK_PAGE;
+	}
+	if (!free_jobs || !vblk_room(&dev, BOUNCE_BLOCKS))
+		return 0;
+	if (n && (page = pages_alloc(n)) < 0)
+		return 0;
+	if (n)
+		nseg = page_segs((unsigned)page, len, segs);
+	if (type == VIRTIO_BLK_T_OUT)
+		memcpy(page_va((unsigned)page), (const void *)(uintptr_t)req->data, len);
+	struct job *j = free_jobs;
+	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, len,
+			   (unsigned)page, n, NULL, j->next };
+	rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
+	if (rc < 0) {
+		page_mark((unsigned)page, n, 0);
+		reply(req, rc);
+		drop(req);
+		return 1;
+	}
+	free_jobs = j->next;
+	if (type == VIRTIO_BLK_T_IN && (req->flags & PKT_DATA_MASK) == PKT_DATA_SHARE &&
+	    !(req->flags & PKT_SHARE_RO)) {
+		j->share = req;	/* filled in place at completion */
+		return 1;
+	}
+	drop(req);
+	return 1;
+}
+
+/* Answer what needs no device, or start it.  Same return as start(). */
+static int
+serve(struct ts_packet *req)
+{
+	int rc;
+
+	if (req->flags & (PKT_REPLY | PKT_KERNEL)) {
+		drop(req);	/* error completions of our replies, TERMINATE */
+		return 1;
+	}
+	switch (req->opcode) {
+	case OP_INFO:
+		rc = (int)dev.blk_size;	/* len must be 0 without data (ipc.md) */
+		break;
+	case OP_READ:
+	case OP_WRITE:
+		rc = check_io(req);
+		if (rc == 0 && io_len(req) == 0)
+			break;
+		if (rc == 0)
+			return start(req);
+		break;
+	case OP_FLUSH:
+		return start(req);
+	default:
+		rc = -ERR_NOTSUP;
+	}
+	reply(req, rc);
+	drop(req);
+	return 1;
+}
+
+/* Replies of finished requests; their pages are freed once sent. */
+static void
+complete_all(void)
+{
+	void *cookie;
+	int st;
+
+	for (;;) {
+		struct ts_packet *r = dux_alloc();
+		if (!r)
+			break;	/* the rest at the next round */
+		if (vblk_complete(&dev, &cookie, &st) <= 0) {
+			dux_done(r);
+			break;
+		}
+		struct job *j = cookie;
+		struct ts_packet fake = { .addr = j->addr, .id = j->id, .handle = j->handle,
+					  .opcode = j->opcode };
+		dux_reply_init(r, &fake, st < 0 ? st : j->opcode == OP_FLUSH ? 0 : (int)j->len);
+		if (st >= 0 && j->opcode == OP_READ && j->share) {
+			memcpy((void *)(uintptr_t)j->share->data, page_va(j->page), j->len);
+		} else if (st >= 0 && j->opcode == OP_READ) {
+			/* The kernel does not COPY out of DMA mappings: stage. */
+			void *stage = (uint8_t *)page_va(j->page) + (STAGE_VA - BOUNCE_VA);
+			memcpy(stage, page_va(j->page), j->len);
+			r->flags |= PKT_DATA_COPY;
+			r->data = (uint64_t)(uintptr_t)stage;
+			r->len = j->len;
+		}
+		dux_send(r);
+		if (j->share) {
+			drop(j->share);
+			j->share = NULL;
+		}
+		j->next = sent_jobs;
+		sent_jobs = j;
+	}
+}
+
+/* After a flush that consumed every reply: free their pages and jobs. */
+static void
+release_sent(void)
+{
+	struct ts_ipc_hdr *h = dux_hdr();
+
+	if (h->tx_tail != h->tx_head)
+		return;
+	while (sent_jobs) {
+		struct job *j = sent_jobs;
+		sent_jobs = j->next;
+		page_mark(j->page, j->npages, 0);
+		j->next = free_jobs;
+		free_jobs = j;
+	}
+}
+
+/* Take new requests, then start parked ones in arrival order. */
+static void
+take_requests(void)
+{
+	struct ts_packet *req;
+
+	while (park_count < PARK_MAX && (req = dux_recv()))
+		parked[(park_head + park_count++) % PARK_MAX] = req;
+	while (park_count && serve(parked[park_head])) {
+		park_head = (park_head + 1) % PARK_MAX;
+		park_count--;
+	}
+	vblk_kick(&dev);
+}
+
+static void
+run(void)
+{
+	for (;;) {
+		uint32_t seen = dev.nirq;
+		complete_all();
+		dux_flush();
+		release_sent();
+		take_requests();
+		uint64_t t = DUX_FOREVER;
+		if (dev.nirq != seen)
+			t = 0;
+		else if (vblk_inflight(&dev) || sent_jobs)
+			t = dev.irq_on ? SAFETY_NS : POLL_NS;
+		dux_wait(t);
+	}
+}
+
+/* IPC area, receive ranges, bounce memory, service name.  0 or -1. */
+static int
+setup(const char *who, char *name, size_t n)
+{
+	long rc = dux_init(RING);
+
+	for (unsigned i = 0; rc == 0 && i < EXTRA_RANGES; i++)
+		rc = dux_add_range(RANGE_VA + (uint64_t)i * DUX_RANGE_SIZE, DUX_RANGE_SIZE);
+	for (unsigned b = 0; rc == 0 && b < BOUNCE_BLOCKS; b++)
+		rc = sys_mem_alloc_dma(BOUNCE_VA + (uintptr_t)b * BOUNCE_BLOCK, BOUNCE_BLOCK,
+				       &bounce_pa[b]);
+	if (rc == 0)
+		rc = sys_mem_alloc(STAGE_VA, BOUNCE_BLOCKS * BOUNCE_BLOCK, MEM_R | MEM_W);
+	for (unsigned i = 0; i < VBLK_TAGS; i++) {
+		jobs[i].next = free_jobs;
+		free_jobs = &jobs[i];
+	}
+	long reg = -ERR_EXIST;
+	for (unsigned i = 0; rc == 0 && reg == -ERR_EXIST && i < 64; i++) {
+		snprintf(name, n, "blk%u", i);
+		reg = dux_register(name);
+	}
+	if (rc == 0)
+		rc = reg;
+	if (rc < 0) {
+		printf("virtio-blk %s: setup: %s\n", who, ts_strerror((int)rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pci_args a;
+	char who[16], name[16];
+	int rc;
+
+	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
+		printf("virtio-blk: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+		return 1;
+	}
+	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
+	if ((rc = vblk_attach(&dev, &a, BLK_VA)) < 0) {
+		printf("virtio-blk %s: %s: %s\n", who, dev.err, ts_strerror(rc));
+		return 1;
+	}
+	if (setup(who, name, sizeof(name)) < 0)
+		return 1;
+	rc = vblk_irq_start(&dev);
+	printf("virtio-blk %s: %s: %llu bytes, block %u, %s, flush %s, queue %u, %s\n", who,
+	       name, (unsigned long long)vblk_size(&dev), dev.blk_size,
+	       dev.ro ? "read-only" : "read-write", dev.flush ? "yes" : "no", dev.q.size,
+	       rc == 0 ? "interrupts" : "polling");
+	run();
+	return 0;
+}
