@@ -43,7 +43,7 @@ rules_ok(uint16_t opcode, uint16_t flags, uint16_t name_len, uint64_t data_len)
 		return 0;
 	switch (mode) {
 	case PKT_DATA_NONE:
-		return data_len == 0;
+		return 1;	/* the packet's len, no bytes follow */
 	case PKT_DATA_COPY:
 		return data_len <= IPC_COPY_MAX;
 	default:
@@ -71,7 +71,13 @@ wire_encode(const struct ts_packet *p, uint16_t src_node, uint16_t dst_node,
 	    uint64_t data_len, uint8_t *buf, size_t cap)
 {
 	size_t i;
+	int none = (p->flags & PKT_DATA_MASK) == PKT_DATA_NONE;
 
+	/* Without data nothing follows and the header carries p->len. */
+	if (none && data_len != 0)
+		return -ERR_INVAL;
+	if (none)
+		data_len = p->len;
 	if (!rules_ok(p->opcode, p->flags, p->name_len, data_len) ||
 	    !packet_reserved_zero(p))
 		return -ERR_INVAL;
@@ -168,6 +174,6 @@ wire_decode(const uint8_t *buf, size_t len, struct ts_packet *p,
 		p->name[i] = (char)buf[WIRE_HDR_LEN + i];
 	*src_node = le16_get(buf + WIRE_OFF_SRC);
 	*dst_node = le16_get(buf + WIRE_OFF_DST);
-	*data_len = dlen;
+	*data_len = (flags & PKT_DATA_MASK) == PKT_DATA_NONE ? 0 : dlen;
 	return (int)(WIRE_HDR_LEN + name_len);
 }

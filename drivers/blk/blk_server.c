@@ -1,14 +1,14 @@
 /*
  * virtio-blk: the block server of one virtio-blk PCI function, a thin layer
- * over the virtio_blk library.  Spawned (privileged) by the PCI server with
- * the function's config page, BARs and IRQ (docs/pci.md), it registers the
+ * over the virtio_blk library.  Spawned by the PCI server, unprivileged but
+ * granted the function's config page, BARs and IRQ (docs/pci.md), it registers the
  * first free name of blk0, blk1, ... and serves the block protocol
  * (docs/blk.md):
  *   OP_INFO   status = block size, offset = disk size in bytes
  *   OP_READ   offset, length -> status = length and the bytes as COPY data,
  *             or written into the client's writable SHARE buffer (no data
- *             back).  The length is `len` of that buffer; without data the
- *             kernel refuses len != 0, so it is then uuid bytes 0-7 (LE).
+ *             back).  The length is `len` (of that buffer, or without data
+ *             the plain number the client asks for).
  *   OP_WRITE  the request's data at offset -> status = len
  *   OP_FLUSH  status 0 once earlier writes are durable
  * Offsets and lengths are whole blocks inside the disk (-ERR_INVAL,
@@ -136,17 +136,11 @@ reply(const struct ts_packet *req, int status)
 	dux_send(r);
 }
 
-/* Bytes a READ or WRITE asks for (see the top of the file). */
+/* Bytes a READ or WRITE asks for: `len`, with or without data. */
 static uint64_t
 io_len(const struct ts_packet *req)
 {
-	uint64_t n = 0;
-
-	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE)
-		return req->len;
-	for (int i = 7; i >= 0; i--)
-		n = n << 8 | req->uuid[i];
-	return n;
+	return req->len;
 }
 
 /* Decode a READ or WRITE: 0 or the error status of its reply. */

@@ -42,9 +42,10 @@ decode_checked(const uint8_t *buf, size_t len)
 
 	if (r == -ERR_AGAIN || r == -ERR_INVAL)
 		return r;
+	int none = (p.flags & PKT_DATA_MASK) == PKT_DATA_NONE;
 	if (r < (int)WIRE_HDR_LEN || (size_t)r > len ||
 	    r != (int)WIRE_HDR_LEN + p.name_len || p.data != 0 ||
-	    p.len != dlen || dlen > IPC_MOVE_MAX)
+	    (none ? dlen != 0 : p.len != dlen) || dlen > IPC_MOVE_MAX)
 		abort();
 	for (i = p.name_len; i < sizeof(p.name); i++)
 		if (p.name[i] != 0)
@@ -80,7 +81,8 @@ from_packet(const uint8_t *in, size_t size)
 	    src != 0x0102 || dst != 0x0304 || dl != dlen)
 		abort();
 	p.data = 0;
-	p.len = dlen;
+	if ((p.flags & PKT_DATA_MASK) != PKT_DATA_NONE)
+		p.len = dlen;	/* without data, len travels as a number */
 	memset(p.name + p.name_len, 0, sizeof(p.name) - p.name_len);
 	if (memcmp(&p, &d, sizeof(p)) != 0)
 		abort();

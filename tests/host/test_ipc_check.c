@@ -406,7 +406,7 @@ static void m_name(struct ts_packet *p) { p->name_len = 256; }
 static void m_namemax(struct ts_packet *p) { p->name_len = 0xffff; }
 static void m_ro(struct ts_packet *p) { p->flags = PKT_SHARE_RO | PKT_DATA_MOVE; p->data = 0x10000; p->len = 4096; }
 static void m_ronone(struct ts_packet *p) { p->flags = PKT_SHARE_RO; }
-static void m_none(struct ts_packet *p) { p->len = 1; }
+static void m_none(struct ts_packet *p) { p->len = 1 << 20; }
 static void m_copy(struct ts_packet *p) { p->flags = PKT_DATA_COPY; p->data = 0x10000; p->len = IPC_COPY_MAX + 1; }
 static void m_mva(struct ts_packet *p) { p->flags = PKT_DATA_MOVE; p->data = 0x10008; p->len = 4096; }
 static void m_mlen(struct ts_packet *p) { p->flags = PKT_DATA_SHARE; p->data = 0x10000; p->len = 4097; }
@@ -449,7 +449,6 @@ static const struct {
 	{ m_namemax, -ERR_INVAL, "name too long" },
 	{ m_ro, -ERR_INVAL, "PKT_SHARE_RO without PKT_DATA_SHARE" },
 	{ m_ronone, -ERR_INVAL, "PKT_SHARE_RO without PKT_DATA_SHARE" },
-	{ m_none, -ERR_INVAL, "data with PKT_DATA_NONE" },
 	{ m_copy, -ERR_TOOBIG, "copy larger than IPC_COPY_MAX" },
 	{ m_mva, -ERR_INVAL, "move/share range not page aligned" },
 	{ m_mlen, -ERR_INVAL, "move/share range not page aligned" },
@@ -467,6 +466,7 @@ static const struct {
 	{ v_copymax, 0, NULL },
 	{ v_copy0, 0, NULL },
 	{ v_none_data, 0, NULL },
+	{ m_none, 0, NULL },		/* len without data: a plain number */
 	{ v_move, 0, NULL },
 	{ v_share_ro, 0, NULL },
 };

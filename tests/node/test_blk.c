@@ -81,13 +81,11 @@ find_disk(uint64_t size)
 	return -ERR_TIMEOUT;
 }
 
-/* The length of a request without data (the kernel refuses `len` then):
- * uuid bytes 0-7, little endian (docs/blk.md). */
+/* The length of a request without data: `len` as a plain number. */
 static void
 set_len(struct ts_packet *p, uint64_t len)
 {
-	for (int i = 0; i < 8; i++)
-		p->uuid[i] = (uint8_t)(len >> (8 * i));
+	p->len = len;
 }
 
 /* One request; with COPY data `wdata` (WRITE); a READ's data into buf. */

@@ -1,5 +1,7 @@
 /* mem_pin / mem_unpin: physical addresses for DMA; a pinned page outlives
  * its mapping until it is unpinned; only the pinner's own pins are released. */
+#include <stdio.h>
+#include <dux/dux.h>
 #include "ttest.h"
 
 #define VA 0x2000000000ul
@@ -86,7 +88,37 @@ pin_exit(int argc, char **argv)
 	return 0;
 }
 
+/* Data in DMA memory travels by COPY like any other (drivers reply from it). */
+static int
+dma_copy(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t pa;
+	TT_EQ(dux_init(8), 0);
+	TT_EQ(sys_mem_alloc_dma(VA, 2 * PG, &pa), 0);
+	for (unsigned i = 0; i < 2 * PG; i++)
+		((volatile uint8_t *)VA)[i] = (uint8_t)(i * 7 + 3);
+	struct ts_packet *p = dux_alloc();
+	TT_CHECK(p != NULL);
+	p->opcode = OP_WRITE;
+	p->flags = PKT_DATA_COPY;
+	p->data = VA + 100;
+	p->len = PG + 50;
+	dux_request((ts_addr)sys_task_self(), p);
+	TT_EQ(dux_wait(1000000000ull), 1);
+	struct ts_packet *q = dux_recv();
+	TT_CHECK(q != NULL);
+	printf("dma_copy: status %d flags %x len %lu\n", q->status, q->flags, (unsigned long)q->len);
+	TT_EQ(q->flags & PKT_KERNEL, 0);
+	TT_EQ(q->len, PG + 50);
+	for (unsigned i = 0; i < PG + 50; i++)
+		TT_EQ(((volatile uint8_t *)q->data)[i], (uint8_t)((i + 100) * 7 + 3));
+	return 0;
+}
+
 static const struct ttest tests[] = {
+	{ "dma_copy", dma_copy },
 	{ "_unpriv", unpriv },
 	{ "_pin_exit", pin_exit },
 	{ "pin", pin },

@@ -47,7 +47,8 @@ struct ts_packet {
 	uint64_t handle;	/* session from OPEN; 0 = one-off request */
 	uint64_t offset;	/* byte offset for READ/WRITE */
 	uint64_t data;		/* data address in the owner's address space */
-	uint64_t len;		/* data length in bytes */
+	uint64_t len;		/* data length in bytes; with PKT_DATA_NONE a plain
+				   number (e.g. how many bytes a READ asks for) */
 	ts_addr origin;		/* sandbox: original destination (to the host) or
 				   original sender (PKT_FORWARD) */
 	int32_t status;		/* replies: >= 0 result, < 0 -ERR_* */

@@ -14,8 +14,9 @@
  *   receive: n = wire_decode(buf, have, &p, &src, &dst, &data_len);
  *            -ERR_AGAIN: read more bytes and call again with the longer buffer;
  *            -ERR_INVAL: the stream is corrupt, drop the connection;
- *            n > 0: the packet is in p (p.data = 0, p.len = data_len); its
- *            data_len data bytes follow at buf + n.
+ *            n > 0: the packet is in p (p.data = 0, p.len from the header);
+ *            its data_len data bytes follow at buf + n (none with
+ *            PKT_DATA_NONE, where len is a plain number such as a READ size).
  * Neither function keeps state or touches memory outside its arguments.
  */
 #ifndef TESSERA_WIRE_H
@@ -57,7 +58,8 @@
 uint32_t wire_crc32(const uint8_t *buf, size_t len);
 
 /* Write the header and name of packet *p into buf[0..cap).  p->data and
- * p->len are not sent; data_len is.  Returns the bytes written
+ * p->len are not sent; data_len is (with PKT_DATA_NONE data_len must be 0:
+ * the header then carries p->len as a plain number).  Returns the bytes written
  * (WIRE_HDR_LEN + name_len), -ERR_INVAL when *p or data_len breaks a rule
  * that wire_decode() would refuse, -ERR_TOOBIG when cap is too small.
  * Writes nothing on error. */

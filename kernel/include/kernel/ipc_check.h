@@ -61,7 +61,7 @@ void ipc_packet_fetch(const struct ipc_view *v, uint32_t slot, struct ts_packet 
 
 /* Check a packet a task sent: opcode in 1..OP_COUNT-1, only known flags and
  * never PKT_KERNEL, name_len <= 255, reserved fields zero, node bits of addr
- * zero, PKT_SHARE_RO only with SHARE, data: NONE -> len 0; COPY -> len <=
+ * zero, PKT_SHARE_RO only with SHARE, data: NONE -> len is a plain number; COPY -> len <=
  * IPC_COPY_MAX; MOVE/SHARE -> data and len page-aligned, 0 < len <=
  * IPC_MOVE_MAX; any data range inside user space without wrapping.
  * Returns 0 or -ERR_INVAL/-ERR_TOOBIG/-ERR_FAULT with *why set. */
