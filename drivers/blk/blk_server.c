@@ -358,13 +358,8 @@ setup(const char *who, char *name, size_t n)
 		jobs[i].next = free_jobs;
 		free_jobs = &jobs[i];
 	}
-	long reg = -ERR_EXIST;
-	for (unsigned i = 0; rc == 0 && reg == -ERR_EXIST && i < 64; i++) {
-		snprintf(name, n, "blk%u", i);
-		reg = dux_register(name);
-	}
 	if (rc == 0)
-		rc = reg;
+		rc = dux_register_first("blk", name, n);
 	if (rc < 0) {
 		printf("virtio-blk %s: setup: %s\n", who, ts_strerror((int)rc));
 		return -1;

@@ -200,14 +200,10 @@ run(void)
 static int
 setup(const char *who, char *name, size_t n)
 {
-	long rc = dux_init(RING), reg = -ERR_EXIST;
+	long rc = dux_init(RING);
 
-	for (unsigned i = 0; rc == 0 && reg == -ERR_EXIST && i < 64; i++) {
-		snprintf(name, n, "net%u", i);
-		reg = dux_register(name);
-	}
 	if (rc == 0)
-		rc = reg;
+		rc = dux_register_first("net", name, n);
 	if (rc < 0) {
 		printf("virtio-net %s: setup: %s\n", who, ts_strerror((int)rc));
 		return -1;

@@ -31,98 +31,6 @@ die(const char *msg)
 /* The vnet whose interrupt this task handles (dux handlers take no context). */
 static struct vnet *irq_dev;
 
-/* ---- config-space and BAR access for the virtio-pci transport ---- */
-
-static uint8_t
-cfg_rd8(void *ctx, uint32_t off)
-{
-	return *(volatile uint8_t *)(((struct vnet *)ctx)->cfg + off);
-}
-
-static uint16_t
-cfg_rd16(void *ctx, uint32_t off)
-{
-	return *(volatile uint16_t *)(((struct vnet *)ctx)->cfg + off);
-}
-
-static uint32_t
-cfg_rd32(void *ctx, uint32_t off)
-{
-	return *(volatile uint32_t *)(((struct vnet *)ctx)->cfg + off);
-}
-
-static void
-cfg_wr8(void *ctx, uint32_t off, uint8_t v)
-{
-	*(volatile uint8_t *)(((struct vnet *)ctx)->cfg + off) = v;
-}
-
-static void
-cfg_wr16(void *ctx, uint32_t off, uint16_t v)
-{
-	*(volatile uint16_t *)(((struct vnet *)ctx)->cfg + off) = v;
-}
-
-static void
-cfg_wr32(void *ctx, uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(((struct vnet *)ctx)->cfg + off) = v;
-}
-
-/* Memory BARs we mapped; I/O BARs (the legacy interface) count as absent. */
-static uint64_t
-bar_size(void *ctx, unsigned bar)
-{
-	struct vnet *d = ctx;
-
-	return bar < PCI_NBARS && d->bar_va[bar] ? d->args.bar_size[bar] : 0;
-}
-
-static volatile void *
-bar_map(void *ctx, unsigned bar, uint64_t off)
-{
-	struct vnet *d = ctx;
-
-	if (bar >= PCI_NBARS || !d->bar_va[bar] || off >= d->args.bar_size[bar])
-		return NULL;
-	return d->bar_va[bar] + off;
-}
-
-/* Map `size` bytes of device memory at physical `pa` at the next free VA
- * (first half of the span); the pointer to pa, or NULL. */
-static volatile uint8_t *
-map_device(struct vnet *d, uint64_t pa, uint64_t size)
-{
-	uint64_t base = pa & ~(PAGE - 1);
-	uint64_t len = PAGE_UP(pa + size) - base;
-
-	if (d->va_next + len > d->va + VNET_VA_SPAN / 2 ||
-	    sys_mem_map_device(d->va_next, base, len) < 0)
-		return NULL;
-	volatile uint8_t *p = (volatile uint8_t *)(d->va_next + (pa - base));
-	d->va_next += len + PAGE;	/* an unmapped page between mappings */
-	return p;
-}
-
-/* Config page and memory BARs.  0 or -ERR_* with d->err. */
-static int
-map_function(struct vnet *d)
-{
-	if (!(d->cfg = map_device(d, d->args.cfg, PCI_ECAM_FN))) {
-		d->err = "vnet_attach: cannot map the config page";
-		return -ERR_PERM;
-	}
-	for (unsigned i = 0; i < PCI_NBARS; i++) {
-		if (!d->args.bar[i] || d->args.bar_io[i] || !d->args.bar_size[i])
-			continue;
-		if (!(d->bar_va[i] = map_device(d, d->args.bar[i], d->args.bar_size[i]))) {
-			d->err = "vnet_attach: cannot map a BAR";
-			return -ERR_PERM;
-		}
-	}
-	return 0;
-}
-
 /* Queue size for queue `index`: VNET_QSIZE_MAX or the device's largest
  * power of two below it; 0 if under VNET_BUFS. */
 static unsigned
@@ -205,13 +113,11 @@ vnet_attach(struct vnet *d, const struct pci_args *a, uintptr_t va)
 	int rc;
 
 	memset(d, 0, offsetof(struct vnet, irq_stack));
-	d->args = *a;
 	d->irq = a->irq;
-	d->va = d->va_next = va;
-	if ((rc = map_function(d)) < 0)
+	d->va = va;
+	struct vpci_access acc;
+	if ((rc = vpci_fn_map(&d->fn, a, va, VNET_VA_SPAN / 2, &acc, &d->err)) < 0)
 		return rc;
-	struct vpci_access acc = { d, PCI_ECAM_FN, cfg_rd8, cfg_rd16, cfg_rd32, cfg_wr8,
-				   cfg_wr16, cfg_wr32, bar_size, bar_map, NULL, NULL };
 	if ((rc = vpci_init(&d->pci, &acc)) < 0) {
 		d->err = d->pci.err;
 		return rc;

@@ -9,6 +9,7 @@
  * own ring counters (tx_head, rx_tail, range_head) are read from the shared
  * header, so a tool or test that writes the rings by hand stays consistent.
  */
+#include <stdio.h>
 #include <string.h>
 #include <dux/dux.h>
 #include <tessera/user.h>
@@ -306,6 +307,19 @@ int
 dux_register(const char *name)
 {
 	return (int)sys_svc_register(name, strlen(name));
+}
+
+int
+dux_register_first(const char *prefix, char *name, size_t n)
+{
+	int r = -ERR_EXIST;
+
+	for (unsigned i = 0; r == -ERR_EXIST && i < 64; i++) {
+		if ((size_t)snprintf(name, n, "%s%u", prefix, i) >= n)
+			return -ERR_TOOBIG;
+		r = dux_register(name);
+	}
+	return r;
 }
 
 int

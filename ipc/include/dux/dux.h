@@ -102,6 +102,9 @@ int dux_set_name(struct ts_packet *p, const void *name, size_t len);
  * caller as `name`. */
 long dux_lookup(const char *name);
 int dux_register(const char *name);
+/* Register the first free name of prefix0, prefix1, ... (up to 63) and
+ * leave it in name[n].  0 or -ERR_* (-ERR_EXIST when all are taken). */
+int dux_register_first(const char *prefix, char *name, size_t n);
 
 /* Post [va, va+size) (page aligned) for incoming data; dux remembers it so
  * that dux_data_free posts it again.  0, -ERR_INVAL, or -ERR_AGAIN when the

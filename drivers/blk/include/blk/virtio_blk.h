@@ -35,6 +35,7 @@
 #include <linux/virtio_blk.h>
 #include <pci/pci.h>
 #include <virtio/virtio_pci.h>
+#include <virtio/vpci_fn.h>
 #include <virtio/virtq.h>
 
 #define VBLK_SECTOR	 512u		/* the unit of virtio-blk sector numbers */
@@ -78,10 +79,8 @@ struct vblk {
 	volatile uint32_t nirq_other;	/* deferred to the next sharer */
 
 	/* Mappings made by vblk_attach. */
-	uintptr_t va, va_next;
-	volatile uint8_t *cfg;
-	volatile uint8_t *bar_va[PCI_NBARS];
-	struct pci_args args;
+	uintptr_t va;		/* our window: device half, then DMA half */
+	struct vpci_fn fn;	/* config page and BARs mapped */
 	const char *err;	/* why the last call failed, for the log */
 	uint8_t irq_stack[VBLK_IRQ_STACK] __attribute__((aligned(16)));
 };

@@ -37,6 +37,7 @@
 #include <linux/virtio_net.h>
 #include <pci/pci.h>
 #include <virtio/virtio_pci.h>
+#include <virtio/vpci_fn.h>
 #include <virtio/virtq.h>
 
 #define VNET_RXQ	 0u		/* receiveq1 (5.1.2) */
@@ -88,10 +89,8 @@ struct vnet {
 	volatile uint32_t nirq_other;	/* deferred to the next sharer */
 
 	/* Mappings made by vnet_attach. */
-	uintptr_t va, va_next;
-	volatile uint8_t *cfg;
-	volatile uint8_t *bar_va[PCI_NBARS];
-	struct pci_args args;
+	uintptr_t va;		/* our window: device half, then DMA half */
+	struct vpci_fn fn;	/* config page and BARs mapped */
 	const char *err;	/* why the last call failed, for the log */
 	uint8_t irq_stack[VNET_IRQ_STACK] __attribute__((aligned(16)));
 };
