@@ -15,8 +15,9 @@
  * -ERR_RANGE), at most 1 MiB (-ERR_TOOBIG); a read-only disk answers WRITE
  * with -ERR_PERM; other opcodes -ERR_NOTSUP.
  *
- * Data goes through DMA bounce pages (copied): user space cannot learn the
- * physical address of a page a client moved or shared (docs/blk.md).
+ * Data moved or shared page-aligned goes to the device as the client's own
+ * pages (pinned with mem_pin: zero copy); anything else goes through DMA
+ * bounce pages (docs/blk.md).
  *
  * Usage: virtio-blk pci=BB:DD.F id=VVVV:DDDD cfg=0x.. barN=0x../0x.. irq=N
  */
@@ -38,6 +39,7 @@
 #define IO_MAX		(1u << 20)	/* largest READ/WRITE */
 #define RING		256u		/* dux ring entries */
 #define PARK_MAX	128u		/* requests held waiting for resources */
+#define ZC_PAGES_MAX	64u		/* zero copy up to 256 KiB a request */
 #define EXTRA_RANGES	48u		/* receive ranges beyond dux's 16 */
 #define POLL_NS		(200ull * 1000)		/* no interrupt: poll period */
 #define SAFETY_NS	(100ull * 1000000)	/* interrupt mode: re-check period */
@@ -49,12 +51,14 @@ struct job {
 	uint16_t opcode;
 	uint32_t len;
 	unsigned page, npages;		/* bounce pages [page, page + npages) */
+	unsigned npins;			/* zero copy: the client's pages, pinned */
 	struct ts_packet *share;	/* READ into this held request's SHARE buffer */
 	struct job *next;		/* free list / sent list */
 };
 
 static struct vblk dev;
 static struct job jobs[VBLK_TAGS];
+static uint64_t pins[VBLK_TAGS][ZC_PAGES_MAX];	/* physical pages per job */
 static struct job *free_jobs, *sent_jobs;
 static uint64_t bounce_pa[BOUNCE_BLOCKS];
 static uint64_t page_used[BOUNCE_PAGES / 64];
@@ -170,6 +174,51 @@ drop(struct ts_packet *req)
 	dux_done(req);
 }
 
+/* Zero copy: a page-aligned MOVE or SHARE buffer (WRITE from it, READ into a
+ * writable SHARE) goes to the device as the client's own pages, pinned so
+ * that they outlive our mapping (mem_pin).  1 = submitted or answered, 0 =
+ * not eligible or no room (use bounce pages). */
+static int
+start_zero_copy(struct ts_packet *req, unsigned type, uint32_t len)
+{
+	unsigned mode = req->flags & PKT_DATA_MASK;
+	struct vq_seg segs[ZC_PAGES_MAX];
+	unsigned n = (len + BLK_PAGE - 1) / BLK_PAGE, nseg = 0;
+
+	if ((mode != PKT_DATA_MOVE && mode != PKT_DATA_SHARE) || (req->data & (BLK_PAGE - 1)) ||
+	    n > ZC_PAGES_MAX || (type == VIRTIO_BLK_T_IN && mode != PKT_DATA_SHARE) ||
+	    (req->flags & PKT_SHARE_RO && type == VIRTIO_BLK_T_IN))
+		return 0;
+	struct job *j = free_jobs;
+	uint64_t *pa = pins[j - jobs];
+	if (sys_mem_pin(req->data, (size_t)n * BLK_PAGE, pa) != (long)n)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t chunk = len - i * BLK_PAGE < BLK_PAGE ? len - i * BLK_PAGE : BLK_PAGE;
+		if (nseg && segs[nseg - 1].pa + segs[nseg - 1].len == pa[i])
+			segs[nseg - 1].len += chunk;	/* physically contiguous */
+		else
+			segs[nseg++] = (struct vq_seg){ pa[i], chunk };
+	}
+	if (nseg > dev.seg_max || !vblk_room(&dev, nseg)) {
+		sys_mem_unpin(pa, n);
+		return 0;
+	}
+	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, len, 0, 0, n, NULL,
+			   j->next };
+	int rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
+	if (rc < 0) {
+		sys_mem_unpin(pa, n);
+		j->npins = 0;
+		reply(req, rc);
+		drop(req);
+		return 1;
+	}
+	free_jobs = j->next;
+	drop(req);	/* the pins keep the pages until the device is done */
+	return 1;
+}
+
 /* Hand req to the device.  1 = started or answered (req consumed), 0 =
  * must wait for a tag, descriptors or bounce pages (req kept). */
 static int
@@ -194,6 +243,8 @@ start(struct ts_packet *req)
 	}
 	if (!free_jobs || !vblk_room(&dev, BOUNCE_BLOCKS))
 		return 0;
+	if (n && start_zero_copy(req, type, len))
+		return 1;
 	if (n && (page = pages_alloc(n)) < 0)
 		return 0;
 	if (n)
@@ -202,7 +253,7 @@ start(struct ts_packet *req)
 		memcpy(page_va((unsigned)page), (const void *)(uintptr_t)req->data, len);
 	struct job *j = free_jobs;
 	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, len,
-			   (unsigned)page, n, NULL, j->next };
+			   (unsigned)page, n, 0, NULL, j->next };
 	rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
 	if (rc < 0) {
 		page_mark((unsigned)page, n, 0);
@@ -271,7 +322,12 @@ complete_all(void)
 		struct ts_packet fake = { .addr = j->addr, .id = j->id, .handle = j->handle,
 					  .opcode = j->opcode };
 		dux_reply_init(r, &fake, st < 0 ? st : j->opcode == OP_FLUSH ? 0 : (int)j->len);
-		if (st >= 0 && j->opcode == OP_READ && j->share) {
+		if (j->npins) {
+			/* Zero copy: the data is already in (or came from) the
+			 * client's pages. */
+			sys_mem_unpin(pins[j - jobs], j->npins);
+			j->npins = 0;
+		} else if (st >= 0 && j->opcode == OP_READ && j->share) {
 			memcpy((void *)(uintptr_t)j->share->data, page_va(j->page), j->len);
 		} else if (st >= 0 && j->opcode == OP_READ) {
 			/* The kernel does not COPY out of DMA mappings: stage. */
