@@ -383,16 +383,16 @@ static void
 run(void)
 {
 	for (;;) {
-		uint32_t seen = dev.nirq;
+		uint32_t seen = dev.irqs.nirq;
 		complete_all();
 		dux_flush();
 		release_sent();
 		take_requests();
 		uint64_t t = DUX_FOREVER;
-		if (dev.nirq != seen)
+		if (dev.irqs.nirq != seen)
 			t = 0;
 		else if (vblk_inflight(&dev) || sent_jobs)
-			t = dev.irq_on ? SAFETY_NS : POLL_NS;
+			t = dev.irqs.on ? SAFETY_NS : POLL_NS;
 		dux_wait(t);
 	}
 }

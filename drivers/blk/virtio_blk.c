@@ -31,9 +31,6 @@ die(const char *msg)
 	__builtin_unreachable();
 }
 
-/* The vblk whose interrupt this task handles (dux handlers take no context). */
-static struct vblk *irq_dev;
-
 /* Capacity, block size and segment limit from device config (5.2.4). */
 static int
 read_config(struct vblk *d)
@@ -145,42 +142,11 @@ fail:
 	return rc;
 }
 
-/* Notification handler: acknowledge our ISR, or pass a shared line on. */
-static void
-on_irq(uint64_t source, uint64_t value)
-{
-	struct vblk *d = irq_dev;
-
-	(void)value;
-	if (!d || source != IRQ_SOURCE(d->irq))
-		return;
-	if (d->pci.transport.ops->isr_ack(&d->pci.transport)) {
-		d->nirq++;
-		sys_irq_complete(d->irq);
-	} else {
-		d->nirq_other++;
-		sys_irq_defer(d->irq);
-	}
-}
-
 int
 vblk_irq_start(struct vblk *d)
 {
-	int rc;
-
-	if (!d->irq)
-		return -ERR_NOENT;
-	if (irq_dev && irq_dev != d)
-		return -ERR_BUSY;
-	irq_dev = d;
-	if ((rc = dux_notify_handler(on_irq, d->irq_stack, sizeof(d->irq_stack))) < 0 ||
-	    (rc = (int)sys_irq_reserve(d->irq)) < 0) {
-		d->err = "vblk_irq_start: cannot reserve the interrupt";
-		irq_dev = NULL;
-		return rc;
-	}
-	d->irq_on = 1;
-	return 0;
+	return vpci_irq_start(&d->irqs, &d->pci.transport, d->irq, d->irq_stack,
+			      sizeof(d->irq_stack), &d->err);
 }
 
 int

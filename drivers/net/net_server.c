@@ -173,7 +173,7 @@ run(void)
 	struct ts_packet *req;
 
 	for (;;) {
-		uint32_t seen = dev.nirq;
+		uint32_t seen = dev.irqs.nirq;
 		vnet_reap_tx(&dev);
 		take_frames();
 		while ((req = dux_recv()))
@@ -184,11 +184,11 @@ run(void)
 		if (h->tx_tail == h->tx_head)
 			fifo_rel = fifo_head;	/* every reply's data was read */
 		uint64_t t = DUX_FOREVER;
-		if (dev.nirq != seen || vnet_rearm(&dev))
+		if (dev.irqs.nirq != seen || vnet_rearm(&dev))
 			t = 0;
 		else if (h->tx_tail != h->tx_head)
 			t = POLL_NS;
-		else if (!dev.irq_on)
+		else if (!dev.irqs.on)
 			t = pend_count ? POLL_NS : IDLE_POLL_NS;
 		else if (pend_count)
 			t = SAFETY_NS;

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <tessera/errors.h>
 #include <tessera/syscall.h>
+#include <dux/dux.h>
 #include <virtio/vpci_fn.h>
 
 #define PAGE 4096ul
@@ -98,5 +99,48 @@ vpci_fn_map(struct vpci_fn *f, const struct pci_args *a, uintptr_t va, uintptr_t
 	}
 	*acc = (struct vpci_access){ f, PCI_ECAM_FN, cfg_rd8, cfg_rd16, cfg_rd32, cfg_wr8,
 				     cfg_wr16, cfg_wr32, bar_size, bar_map, NULL, NULL };
+	return 0;
+}
+
+/* The function whose interrupt this task handles (handlers take no context). */
+static struct vpci_irq *irq_owner;
+
+static void
+on_irq(uint64_t source, uint64_t value)
+{
+	struct vpci_irq *q = irq_owner;
+
+	(void)value;
+	if (!q || source != IRQ_SOURCE(q->irq))
+		return;
+	if (q->t->ops->isr_ack(q->t)) {
+		q->nirq++;
+		sys_irq_complete(q->irq);
+	} else {
+		q->nirq_other++;
+		sys_irq_defer(q->irq);
+	}
+}
+
+int
+vpci_irq_start(struct vpci_irq *q, struct virtio_transport *t, uint32_t irq, void *stack,
+	       size_t size, const char **err)
+{
+	int rc;
+
+	q->t = t;
+	q->irq = irq;
+	if (!irq)
+		return -ERR_NOENT;
+	if (irq_owner && irq_owner != q)
+		return -ERR_BUSY;
+	irq_owner = q;
+	if ((rc = dux_notify_handler(on_irq, stack, size)) < 0 ||
+	    (rc = (int)sys_irq_reserve(irq)) < 0) {
+		*err = "vpci_irq_start: cannot reserve the interrupt";
+		irq_owner = NULL;
+		return rc;
+	}
+	q->on = 1;
 	return 0;
 }

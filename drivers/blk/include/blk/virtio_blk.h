@@ -74,9 +74,7 @@ struct vblk {
 
 	/* Interrupt: written by the notification handler. */
 	uint32_t irq;			/* PLIC interrupt, 0 = poll */
-	uint8_t irq_on;			/* vblk_irq_start succeeded */
-	volatile uint32_t nirq;		/* interrupts that were ours */
-	volatile uint32_t nirq_other;	/* deferred to the next sharer */
+	struct vpci_irq irqs;		/* handler state and counts */
 
 	/* Mappings made by vblk_attach. */
 	uintptr_t va;		/* our window: device half, then DMA half */

@@ -84,9 +84,7 @@ struct vnet {
 
 	/* Interrupt: written by the notification handler. */
 	uint32_t irq;			/* PLIC interrupt, 0 = poll */
-	uint8_t irq_on;			/* vnet_irq_start succeeded */
-	volatile uint32_t nirq;		/* interrupts that were ours */
-	volatile uint32_t nirq_other;	/* deferred to the next sharer */
+	struct vpci_irq irqs;		/* handler state and counts */
 
 	/* Mappings made by vnet_attach. */
 	uintptr_t va;		/* our window: device half, then DMA half */

@@ -29,4 +29,21 @@ struct vpci_fn {
 int vpci_fn_map(struct vpci_fn *f, const struct pci_args *a, uintptr_t va, uintptr_t span,
 		struct vpci_access *acc, const char **err);
 
+/* Interrupts of one virtio PCI function (one per task): the notification
+ * handler acknowledges the device's ISR and completes the interrupt when it
+ * was ours, or defers it to the next sharer of the INTx line. */
+struct vpci_irq {
+	struct virtio_transport *t;
+	uint32_t irq;			/* PLIC interrupt */
+	uint8_t on;			/* handler installed and line reserved */
+	volatile uint32_t nirq;		/* interrupts that were ours */
+	volatile uint32_t nirq_other;	/* passed on to the next sharer */
+};
+
+/* Install the handler on `stack` and reserve `irq` (0 = none: -ERR_NOENT).
+ * 0, or -ERR_* with *err set; -ERR_BUSY if another function of this task
+ * already handles interrupts. */
+int vpci_irq_start(struct vpci_irq *q, struct virtio_transport *t, uint32_t irq, void *stack,
+		   size_t size, const char **err);
+
 #endif
