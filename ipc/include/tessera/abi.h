@@ -46,6 +46,9 @@ enum ts_info {
 				   alloc+free loop of 1000 and return insn-time
 				   ticks (privileged, for ci/bench) */
 	INFO_KHEAP_PAGES,	/* pages the kernel heap holds (its high-water mark) */
+	INFO_IDLE_TICKS,	/* arg = hart: time-CSR ticks it spent idle (wfi);
+				   benchmarks subtract it: under icount an idle
+				   hart's clock jumps ahead */
 	INFO_COUNT
 };
 

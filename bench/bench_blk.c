@@ -1,0 +1,124 @@
+/*
+ * Block reads through the virtio-blk server (IPC), under icount: this
+ * program (init) starts the PCI server, which starts `virtio-blk` for the
+ * disk ci/bench attaches, then times reads of 4 KiB and 64 KiB (into a
+ * buffer shared writable with the server: the device writes the client's
+ * pages directly) one at a time and 16 in flight.  Keys:
+ *   blk_read_4k_ipc_insns, blk_read_64k_ipc_insns   per request, depth 1
+ *   blk_read_64k_qd16_ipc_insns                       per request, depth 16
+ * Time the hart spends idle (waiting for the device; under icount its clock
+ * then jumps ahead) is subtracted: the figures are instructions executed.
+ * The direct path (linking the driver library) is not measured yet.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <dux/dux.h>
+#include <tessera/user.h>
+
+#define BUF_VA	0x2000000000ul
+#define KIB	1024ul
+#define SEC	1000000000ull
+
+static void
+die(const char *what, long r)
+{
+	printf("bench_blk: %s: %ld (%s)\n", what, r, ts_strerror(r));
+	exit(1);
+}
+
+static void
+report(const char *key, uint64_t ticks, long n)
+{
+	printf("BENCH %s %ld\n", key, (long)(ticks * 100 / (uint64_t)n));
+}
+
+/* The time CSR minus the ticks hart 0 (the only one) spent idle. */
+static uint64_t
+busy_now(void)
+{
+	return ts_rdtime() - (uint64_t)sys_info(INFO_IDLE_TICKS, 0);
+}
+
+/* READ `len` bytes at `off` into the shared buffer `slot` (64 KiB each). */
+static struct ts_packet *
+read_req(long disk, unsigned slot, uint64_t off, uint64_t len)
+{
+	struct ts_packet *p = dux_alloc();
+	if (!p)
+		die("no free slot", -ERR_AGAIN);
+	p->opcode = OP_READ;
+	p->offset = off;
+	p->flags = PKT_DATA_SHARE;
+	p->data = BUF_VA + slot * 64 * KIB;
+	p->len = len;
+	dux_request((ts_addr)disk, p);
+	return p;
+}
+
+/* Wait for `n` replies; every one must be a full read. */
+static void
+replies(unsigned n, uint64_t len)
+{
+	while (n) {
+		dux_wait(5 * SEC);
+		struct ts_packet *q;
+		while (n && (q = dux_recv())) {
+			if (!(q->flags & PKT_REPLY) || q->status != (int)len)
+				die("read", q->status);
+			dux_done(q);
+			n--;
+		}
+	}
+}
+
+static uint64_t
+depth1(long disk, uint64_t len, int n)
+{
+	for (int i = 0; i < 10; i++) {
+		read_req(disk, 0, 0, len);
+		replies(1, len);
+	}
+	uint64_t t0 = busy_now();
+	for (int i = 0; i < n; i++) {
+		read_req(disk, 0, (uint64_t)(i % 64) * len, len);
+		replies(1, len);
+	}
+	return busy_now() - t0;
+}
+
+static uint64_t
+depth16(long disk, int rounds)
+{
+	uint64_t t0 = busy_now();
+	for (int r = 0; r < rounds; r++) {
+		for (unsigned s = 0; s < 16; s++)
+			read_req(disk, s, (uint64_t)((r * 16 + s) % 64) * 64 * KIB, 64 * KIB);
+		replies(16, 64 * KIB);
+	}
+	return busy_now() - t0;
+}
+
+int
+main(void)
+{
+	long r = dux_init(64);
+	if (r < 0)
+		die("dux_init", r);
+	if ((r = sys_mem_alloc(BUF_VA, 16 * 64 * KIB, MEM_R | MEM_W)) < 0)
+		die("buffer", r);
+	long pci = ts_spawn("pci", NULL, 0, SPAWN_PRIV);
+	if (pci < 0)
+		die("spawn pci", pci);
+	long disk = -ERR_NOENT;
+	for (uint64_t end = ts_now() + 30 * SEC; disk < 0 && ts_now() < end;)
+		if ((disk = dux_lookup("blk0")) < 0)
+			sys_sleep(10000000);
+	if (disk < 0)
+		die("no blk0", disk);
+	report("blk_read_4k_ipc_insns", depth1(disk, 4 * KIB, 200), 200);
+	report("blk_read_64k_ipc_insns", depth1(disk, 64 * KIB, 100), 100);
+	report("blk_read_64k_qd16_ipc_insns", depth16(disk, 10), 160);
+	fflush(stdout);
+	sys_poweroff(0);
+	return 0;
+}
