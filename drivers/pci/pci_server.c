@@ -6,9 +6,12 @@
  * IRQ as arguments), then registers the service "pci" and answers:
  *   OP_INFO  status = functions found, COPY data = one summary line
  *   OP_LIST  status = functions found, COPY data = the device lines
+ *   OP_OPEN  name = "BB:DD.F" of a held function: COPY data = its driver
+ *            arguments (NUL-separated words for pci_args_parse)
  * Anything else gets -ERR_NOTSUP.  Needs privilege (mem_map_device).
  *
- * Usage: pci          (no arguments; docs/pci.md)
+ * Usage: pci [hold=BB:DD.F ...]   held functions get no driver: the caller
+ *                                 drives them itself (benchmarks, tests)
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +33,10 @@ static char list_text[LIST_MAX];	/* OP_LIST reply data, never changes */
 static size_t list_len;
 static char info_text[LINE_MAX];	/* OP_INFO reply data */
 static size_t info_len;
+#define HOLD_MAX 4
+static char held[HOLD_MAX][8];		/* "BB:DD.F" given as hold= */
+static unsigned nheld;
+static char hold_args[512];		/* OP_OPEN reply data */
 
 static uint32_t
 ecam_read(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off)
@@ -104,6 +111,18 @@ grant_device(long tid, const struct pci_dev *d)
 	return r;
 }
 
+static int
+is_held(const struct pci_dev *d)
+{
+	char at[16];
+
+	snprintf(at, sizeof(at), "%02x:%02x.%x", d->bus, d->dev, d->fn);
+	for (unsigned i = 0; i < nheld; i++)
+		if (strcmp(held[i], at) == 0)
+			return 1;
+	return 0;
+}
+
 /* Start the driver of d if the boot image has it; describe the outcome. */
 static void
 start_driver(const struct pci_dev *d, char *line, size_t n)
@@ -111,6 +130,10 @@ start_driver(const struct pci_dev *d, char *line, size_t n)
 	char args[512];
 	size_t len = strlen(line);
 
+	if (is_held(d)) {
+		snprintf(line + len, n - len, " -> held for the caller");
+		return;
+	}
 	if (!d->id || !d->id->driver) {
 		snprintf(line + len, n - len, " -> no driver");
 		return;
@@ -187,7 +210,24 @@ serve(struct ts_packet *req)
 		dux_done(req);
 		return;
 	}
-	if (req->opcode == OP_LIST || req->opcode == OP_INFO) {
+	const struct pci_dev *hd = NULL;
+	for (unsigned i = 0; req->opcode == OP_OPEN && i < bus.ndev; i++) {
+		char at[16];
+		const struct pci_dev *d = &bus.dev[i];
+		snprintf(at, sizeof(at), "%02x:%02x.%x", d->bus, d->dev, d->fn);
+		if (req->name_len == strlen(at) && memcmp(req->name, at, req->name_len) == 0 &&
+		    is_held(d))
+			hd = d;
+	}
+	int alen = hd ? pci_driver_args(&host, hd, hold_args, sizeof(hold_args)) : -ERR_NOENT;
+	if (req->opcode == OP_OPEN) {
+		dux_reply_init(r, req, alen < 0 ? alen : 0);
+		if (alen > 0) {
+			r->flags |= PKT_DATA_COPY;
+			r->data = (uint64_t)(uintptr_t)hold_args;
+			r->len = (uint64_t)alen;
+		}
+	} else if (req->opcode == OP_LIST || req->opcode == OP_INFO) {
 		dux_reply_init(r, req, (int)bus.ndev);
 		r->flags |= PKT_DATA_COPY;
 		r->data = (uint64_t)(uintptr_t)(req->opcode == OP_LIST ? list_text : info_text);
@@ -201,10 +241,17 @@ serve(struct ts_packet *req)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	int r;
 
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "hold=", 5) == 0 && nheld < HOLD_MAX &&
+		    strlen(argv[i] + 5) < sizeof(held[0]))
+			strcpy(held[nheld++], argv[i] + 5);
+		else
+			printf("pci: ignoring argument \"%s\"\n", argv[i]);
+	}
 	if (setup() < 0 || enumerate() < 0)
 		return 1;
 	if ((r = dux_init(RING)) < 0 || (r = dux_register("pci")) < 0) {
