@@ -402,6 +402,13 @@ sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
 	spin_lock(&sched_lock);
 	if (also)
 		spin_unlock(also);
+	if (t->killed) {
+		/* Killed while it was running (task_kill only sent an IPI):
+		 * it must not go to sleep, nobody would wake it. */
+		t->iowait = 0;
+		spin_unlock(&sched_lock);
+		task_exit(t, t->exit_status);
+	}
 	sched_account(t);
 	t->state = TASK_SLEEPING;
 	t->wake_at = until;

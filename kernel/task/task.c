@@ -314,6 +314,11 @@ task_wait(struct task *caller, long tid, uint64_t status_uva)
 			vm_copyout(&caller->vs, status_uva, &st, sizeof(st));
 		return tid;
 	}
+	if (caller->killed) {
+		/* Killed while running: do not block (see sched_sleep_release). */
+		spin_unlock(&sched_lock);
+		task_exit(caller, caller->exit_status);
+	}
 	caller->wait_for = tid;
 	caller->wait_status_uva = status_uva;
 	sched_account(caller);
