@@ -9,6 +9,8 @@
 #                   [KERNEL <image, default TESSERA_KERNEL>]
 #                   [EXIT_STATUS <n, default 0>] [ALLOW_PANIC]
 #                   [STDIN_TEXT <text typed on the serial line ~1 s after start>]
+#                   [QMP_SCRIPT <file.py: run(node) drives QEMU over QMP while
+#                                the test runs; see tests/node/run_node_test.py>]
 #                   [QEMU_ARGS <extra QEMU arguments, one list element each>]
 #                   [EXPECT <regex>...] [FORBID <regex>...] [LABELS <label>...])
 #
@@ -23,7 +25,7 @@ set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT;QMP_SCRIPT"
 		"EXPECT;FORBID;LABELS;QEMU_ARGS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
@@ -61,6 +63,9 @@ function(tessera_node_test)
 	endif()
 	if(NOT "${T_STDIN_TEXT}" STREQUAL "")
 		list(APPEND cmd --stdin-text "${T_STDIN_TEXT}")
+	endif()
+	if(T_QMP_SCRIPT)
+		list(APPEND cmd --qmp-script ${T_QMP_SCRIPT})
 	endif()
 	if(NOT "${T_EXIT_STATUS}" STREQUAL "")
 		list(APPEND cmd --exit-status ${T_EXIT_STATUS})

@@ -7,6 +7,13 @@ line matches a --forbid regex (a kernel panic is always forbidden).  QEMU runs
 in its own process group with a hard timeout.  The serial log is always
 written to <log-dir>/<name>.log; on failure its tail is printed.
 
+With --qmp-script FILE, QEMU also gets a QMP socket and FILE's function
+run(node) runs in a thread while the serial log is read: it may wait for
+serial text (node.wait_for), take screendumps and type keys (node.qmp, see
+tests/node/qmp.py), keep artefacts next to the log (node.artefact) and end
+QEMU when done (node.quit: QEMU exits 0).  It returns a list of failure
+reasons (empty or None = fine); an exception is a failure too.
+
 Exit status: 0 pass, 1 fail, 77 skip (QEMU or OpenSBI not installed).
 """
 
@@ -18,11 +25,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "cluster"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # qmp.py, png.py
 import qemu  # noqa: E402  (cluster/qemu.py builds every QEMU command line)
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
@@ -58,6 +69,8 @@ def parse_args(argv):
                     help="write TEXT to QEMU's serial input %g s after start" % STDIN_DELAY)
     ap.add_argument("--icount", action="store_true",
                     help="run with -icount shift=0,sleep=off (deterministic timing)")
+    ap.add_argument("--qmp-script", default=None, metavar="FILE",
+                    help="Python file whose run(node) drives QEMU over QMP (see above)")
     ap.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
                     help="extra QEMU argument (repeatable; write --qemu-arg=-device)")
     return ap.parse_args(argv)
@@ -87,11 +100,89 @@ def kill_group(proc):
             pass
 
 
-def run_qemu(argv, log_path, timeout, stdin_text=None):
-    """Run argv, copying its output to log_path as it comes; type stdin_text
-    (if any) on its standard input STDIN_DELAY seconds after the start.
+def clean_text(chunks):
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
-    Returns (exit status or None on timeout, elapsed seconds, log text).
+
+class Node:
+    """What a --qmp-script sees: the serial log so far, QMP, artefacts."""
+
+    def __init__(self, log_dir, name, qmp_path):
+        self.log_dir, self.name, self.qmp_path = log_dir, name, qmp_path
+        self.cond = threading.Condition()
+        self.chunks = []
+        self.ended = False
+        self.qmp = None
+        self.quit_sent = False
+
+    def feed(self, data):
+        with self.cond:
+            self.chunks.append(data)
+            self.cond.notify_all()
+
+    def end(self):
+        with self.cond:
+            self.ended = True
+            self.cond.notify_all()
+
+    def text(self):
+        with self.cond:
+            return clean_text(self.chunks)
+
+    def wait_for(self, regex, timeout=30.0):
+        """Wait until the serial log matches regex; return the match.
+        Raises RuntimeError on timeout or when QEMU ended first."""
+        rx = re.compile(regex, re.M)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = rx.search(clean_text(self.chunks))
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if self.ended or left <= 0:
+                    raise RuntimeError("serial never showed /%s/ (%s)" % (
+                        regex, "QEMU ended" if self.ended else "%g s" % timeout))
+                self.cond.wait(min(left, 1.0))
+
+    def artefact(self, filename):
+        """Path for an artefact kept next to the log: <log-dir>/<name>.<filename>."""
+        return os.path.join(os.path.abspath(self.log_dir), "%s.%s" % (self.name, filename))
+
+    def connect(self):
+        import qmp as qmp_mod  # tests/node/qmp.py
+        self.qmp = qmp_mod.Qmp(self.qmp_path)
+        return self.qmp
+
+    def quit(self):
+        """End QEMU now; the test's exit status then counts as 0."""
+        self.quit_sent = True
+        self.qmp.cmd("quit")
+
+
+def run_script(path, node, reasons):
+    """Load path and run its run(node) in this thread; append failures."""
+    try:
+        ns = {"__file__": path, "__name__": "qmp_script"}
+        with open(path) as f:
+            code = compile(f.read(), path, "exec")
+        exec(code, ns)
+        node.connect()
+        out = ns["run"](node)
+        if out:
+            reasons.extend("qmp script: %s" % r for r in out)
+    except Exception as e:  # noqa: BLE001 - every script error is a test failure
+        reasons.append("qmp script: %s: %s" % (type(e).__name__, e))
+        traceback.print_exc()
+
+
+def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
+    """Run argv, copying its output to log_path as it comes; type stdin_text
+    (if any) on its standard input STDIN_DELAY seconds after the start; run
+    the QMP script (if any) in a thread, fed with the same output.
+
+    Returns (exit status or None on timeout, elapsed seconds, log text,
+    script failure reasons).
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -105,6 +196,12 @@ def run_qemu(argv, log_path, timeout, stdin_text=None):
         type_at = None if stdin_text is None else start + STDIN_DELAY
         fd = proc.stdout.fileno()
         timed_out = False
+        script_reasons = []
+        worker = None
+        if script:
+            worker = threading.Thread(target=run_script, args=(script, node, script_reasons),
+                                      daemon=True)
+            worker.start()
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -128,8 +225,12 @@ def run_qemu(argv, log_path, timeout, stdin_text=None):
                 if not data:
                     break
                 chunks.append(data)
+                if node:
+                    node.feed(data)
                 log.write(data)
                 log.flush()
+                if worker and not worker.is_alive() and script_reasons:
+                    break  # the script failed: do not wait for the timeout
             if not timed_out:
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -139,20 +240,25 @@ def run_qemu(argv, log_path, timeout, stdin_text=None):
             kill_group(proc)
             raise
         finally:
+            if node:
+                node.end()
+            if worker:
+                worker.join(timeout=10)
+                if worker.is_alive():
+                    script_reasons.append("qmp script: still running after QEMU ended")
             proc.stdout.close()
             if proc.stdin:
                 try:
                     proc.stdin.close()
                 except BrokenPipeError:
                     pass
-        if timed_out:
+        if timed_out or (proc.poll() is None and script_reasons):
             kill_group(proc)
         status = None if timed_out else proc.wait()
         elapsed = time.monotonic() - start
         log.write(("# timeout after %.0f s\n" % timeout if status is None
                    else "# qemu exit status %d after %.1f s\n" % (status, elapsed)).encode())
-    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
-    return status, elapsed, text
+    return status, elapsed, clean_text(chunks), script_reasons
 
 
 def judge(status, text, timeout, expects, forbids, want_status=0):
@@ -191,10 +297,15 @@ def main(argv=None):
             f.write(msg + "\n")
         print(msg)
         return EXIT_SKIP
+    node, qmp_dir, qmp_path = None, None, None
+    if args.qmp_script:
+        qmp_dir = tempfile.mkdtemp(prefix="tessera-qmp-")
+        qmp_path = os.path.join(qmp_dir, "qmp.sock")
+        node = Node(args.log_dir, args.name, qmp_path)
     try:
         argv_q = qemu.qemu_argv(args.kernel, args.initrd, smp=args.smp, mem=args.mem,
                                 bootargs=args.bootargs, icount=args.icount,
-                                extra=args.qemu_arg)
+                                qmp_socket=qmp_path, extra=args.qemu_arg)
     except (qemu.QemuConfigError, FileNotFoundError) as e:
         with open(log_path, "w") as f:
             f.write("run_node_test: %s\n" % e)
@@ -202,8 +313,16 @@ def main(argv=None):
         return EXIT_FAIL
 
     print("run_node_test: %s" % qemu.format_argv(argv_q), flush=True)
-    status, elapsed, text = run_qemu(argv_q, log_path, args.timeout, args.stdin_text)
-    reasons = judge(status, text, args.timeout, expects, forbids, args.exit_status)
+    try:
+        status, elapsed, text, script_reasons = run_qemu(
+            argv_q, log_path, args.timeout, args.stdin_text, node, args.qmp_script)
+    finally:
+        if qmp_dir:
+            shutil.rmtree(qmp_dir, ignore_errors=True)
+    want = args.exit_status
+    if node and node.quit_sent and status is not None:
+        want = status  # the script ended QEMU: judged by the script and the log
+    reasons = script_reasons + judge(status, text, args.timeout, expects, forbids, want)
     if not reasons:
         print("PASS %s: exit %d, %d expected pattern(s) found, no forbidden line (%.1f s)"
               % (args.name, args.exit_status, len(expects), elapsed))
