@@ -1,0 +1,126 @@
+/*
+ * The file protocol: what a file server (the FAT server, fs/, or anything
+ * that serves files) answers.  Every field is little endian; paths are in
+ * the packet's `name` (1..IPC_NAME_MAX bytes, no NUL), absolute within the
+ * served volume ("/", "/a/b.txt"), '/'-separated; "." and ".." components
+ * and empty components are refused with -ERR_INVAL (clients resolve them).
+ *
+ * Naming: a mounted volume registers the service named by its mount point,
+ * which starts with '/' ("/disk").  A client resolves "/disk/a/b" by
+ * looking up the longest registered prefix ("/disk") and sends "/a/b"
+ * (libc does this; docs/fat.md).
+ *
+ *   OP_OPEN    name = path, offset = FILE_O_* flags
+ *              -> status 0, `handle` = the session (>= 1), COPY data =
+ *                 struct file_stat of the object.  FILE_O_CREAT makes a
+ *                 missing file, with FILE_O_EXCL an existing one is
+ *                 -ERR_EXIST; FILE_O_TRUNC empties it; a directory opens
+ *                 only without FILE_O_WRITE (-ERR_ISDIR).  -ERR_NOENT,
+ *                 -ERR_NOTDIR on a path through a file.
+ *   OP_CLOSE   handle -> 0; -ERR_BADF for an unknown handle.  A client's
+ *              sessions also end when it dies (kernel TERMINATE).
+ *   OP_READ    handle (or handle 0 and name: one-off), offset = byte
+ *              offset, len = most bytes wanted (PKT_DATA_NONE, 1..
+ *              FILE_IO_MAX) -> COPY data, status = bytes (0 at or past the
+ *              end).  A directory: -ERR_ISDIR.
+ *   OP_WRITE   handle (or name, one-off: the file must exist), offset =
+ *              byte offset or FILE_APPEND, data (any PKT_DATA_* kind,
+ *              1..FILE_IO_MAX bytes) -> status = bytes written (all of
+ *              them, or an error and nothing visible changed in the file's
+ *              size).  Writing past the end fills the gap with zeroes.
+ *              With PKT_DATA_NONE: set the size to `offset` (truncate or
+ *              extend with zeroes) -> 0.  -ERR_NOSPC when the volume is
+ *              full, -ERR_ROFS on a read-only volume.
+ *   OP_CREATE  name = path, offset = FILE_CREATE_FILE or FILE_CREATE_DIR
+ *              -> 0; -ERR_EXIST if the name exists.
+ *   OP_DELETE  name = path of a file or an empty directory -> 0;
+ *              -ERR_NOTEMPTY, -ERR_BUSY for "/" or a file open elsewhere
+ *              for writing.
+ *   OP_RENAME  name = old path, COPY data = new path (1..IPC_NAME_MAX
+ *              bytes) -> 0.  An existing file at the new path is replaced;
+ *              an existing directory there: -ERR_EXIST; a directory into
+ *              itself: -ERR_INVAL.
+ *   OP_LIST    name = directory path, offset = index of the first entry
+ *              wanted (0 = from the start) -> COPY data = whole struct
+ *              file_dirent records (at most FILE_LIST_MAX bytes), status =
+ *              the number of records; 0 = no more.  The next call's offset
+ *              is the previous offset plus the status.  "." and ".." are
+ *              never listed.
+ *   OP_INFO    name = path (or handle) -> COPY data = struct file_stat,
+ *              status = its size.  With offset = FILE_INFO_FS: COPY data =
+ *              struct file_fsinfo of the volume.
+ *   OP_FLUSH   -> 0 once everything written is on the block device and the
+ *              device flushed it.  offset = FILE_FLUSH_UNMOUNT: then also
+ *              unregister and exit (what `umount` sends).
+ *   anything else -> -ERR_NOTSUP
+ */
+#ifndef TESSERA_PROTO_FILE_H
+#define TESSERA_PROTO_FILE_H
+
+#include <stdint.h>
+
+#define FILE_IO_MAX		(1u << 20)	/* bytes per READ or WRITE */
+#define FILE_LIST_MAX		4096u		/* bytes of one LIST reply */
+#define FILE_APPEND		UINT64_MAX	/* OP_WRITE offset: at the end */
+
+/* OP_OPEN flags (in `offset`). */
+#define FILE_O_READ		0x01u
+#define FILE_O_WRITE		0x02u
+#define FILE_O_CREAT		0x04u
+#define FILE_O_TRUNC		0x08u
+#define FILE_O_EXCL		0x10u
+#define FILE_O_ALL		0x1fu
+
+/* OP_CREATE kinds (in `offset`). */
+#define FILE_CREATE_FILE	0u
+#define FILE_CREATE_DIR		1u
+
+#define FILE_INFO_FS		1u	/* OP_INFO offset: the volume */
+#define FILE_FLUSH_UNMOUNT	1u	/* OP_FLUSH offset: flush and exit */
+
+enum file_type {
+	FILE_TYPE_FILE = 1,
+	FILE_TYPE_DIR = 2,
+};
+
+/* Attribute bits (FAT's, the ones a client may care about). */
+#define FILE_ATTR_RDONLY	0x01u
+#define FILE_ATTR_HIDDEN	0x02u
+#define FILE_ATTR_SYSTEM	0x04u
+#define FILE_ATTR_ARCHIVE	0x20u
+
+struct file_stat {
+	uint64_t size;		/* bytes; 0 for directories */
+	uint32_t type;		/* enum file_type */
+	uint32_t attr;		/* FILE_ATTR_* */
+	int64_t mtime;		/* seconds since 1970-01-01 UTC, 0 = unknown */
+	int64_t ctime;		/* creation, the same */
+};
+_Static_assert(sizeof(struct file_stat) == 32, "file_stat is ABI");
+
+/* One OP_LIST record: a fixed part, then name_len bytes of name (no NUL),
+ * then zero padding to the next multiple of 8 (rec_len covers it all). */
+struct file_dirent {
+	uint16_t rec_len;	/* bytes of this record, a multiple of 8 */
+	uint16_t name_len;	/* 1..255 */
+	uint32_t type;		/* enum file_type */
+	uint64_t size;
+	int64_t mtime;
+	char name[];
+};
+_Static_assert(sizeof(struct file_dirent) == 24, "file_dirent is ABI");
+
+struct file_fsinfo {
+	uint64_t total_bytes;	/* data area */
+	uint64_t free_bytes;
+	uint32_t block_size;	/* allocation unit (FAT: cluster) in bytes */
+	uint32_t fs_type;	/* 12, 16 or 32 for FAT */
+	uint32_t flags;		/* FILE_FS_RDONLY */
+	uint32_t reserved;
+	char label[16];		/* volume label, NUL-padded */
+};
+_Static_assert(sizeof(struct file_fsinfo) == 48, "file_fsinfo is ABI");
+
+#define FILE_FS_RDONLY		0x1u
+
+#endif
