@@ -1,0 +1,281 @@
+/*
+ * Sector cache: FAT_CACHE_SECTORS volume sectors, write-back, LRU.
+ *
+ * Write order (docs/fat.md): the cache holds only the first (active) copy
+ * of the FAT; a dirty FAT sector is written to every copy.  Before any
+ * other dirty sector (directory or file data) goes to the device, every
+ * dirty FAT sector is written and the device flushed.  So a directory entry
+ * never reaches the disk before the FAT entries of the chain it points to.
+ * Freeing operations call cache_sync on the directory sector before they
+ * touch the FAT (see dir_remove, fat_truncate).
+ */
+#include "fat_int.h"
+
+static int
+in_fat(const struct fat_vol *v, uint32_t sector)
+{
+	return sector >= v->fat_start && sector - v->fat_start < v->fat_size;
+}
+
+int
+dev_read(struct fat_vol *v, uint32_t sector, void *buf, uint32_t count)
+{
+	if (count == 0 || sector >= v->total_sectors ||
+	    count > v->total_sectors - sector)
+		return -ERR_IO;
+	return v->dev.read(v->dev.ctx, (uint64_t)sector * v->dev_per_sec, buf,
+			   count * v->dev_per_sec) < 0 ? -ERR_IO : 0;
+}
+
+static int
+dev_write(struct fat_vol *v, uint32_t sector, const void *buf, uint32_t count)
+{
+	if (count == 0 || sector >= v->total_sectors ||
+	    count > v->total_sectors - sector)
+		return -ERR_IO;
+	return v->dev.write(v->dev.ctx, (uint64_t)sector * v->dev_per_sec, buf,
+			    count * v->dev_per_sec) < 0 ? -ERR_IO : 0;
+}
+
+static int
+dev_barrier(struct fat_vol *v)
+{
+	if (v->dev.flush == NULL)
+		return 0;
+	return v->dev.flush(v->dev.ctx) < 0 ? -ERR_IO : 0;
+}
+
+/* Write cache entry i (dirty) to the device, all FAT copies for a FAT
+ * sector.  Does not enforce the FAT-first order: see write_back. */
+static int
+write_entry(struct fat_vol *v, int i)
+{
+	struct fat_cache_ent *e = &v->cent[i];
+	uint32_t k;
+	int rc;
+
+	if (in_fat(v, e->sector)) {
+		for (k = 0; k < v->fat_copies; k++) {
+			rc = dev_write(v, e->sector + k * v->fat_size,
+				       v->cbuf[i], 1);
+			if (rc < 0)
+				return rc;
+		}
+	} else {
+		rc = dev_write(v, e->sector, v->cbuf[i], 1);
+		if (rc < 0)
+			return rc;
+	}
+	e->dirty = 0;
+	return 0;
+}
+
+/* Write every dirty FAT sector, then a barrier if any was written. */
+static int
+flush_fat(struct fat_vol *v)
+{
+	int i, rc, any = 0;
+
+	for (i = 0; i < FAT_CACHE_SECTORS; i++) {
+		if (v->cent[i].valid && v->cent[i].dirty &&
+		    in_fat(v, v->cent[i].sector)) {
+			rc = write_entry(v, i);
+			if (rc < 0)
+				return rc;
+			any = 1;
+		}
+	}
+	return any ? dev_barrier(v) : 0;
+}
+
+/* Write entry i keeping the order rule: FAT sectors before the rest. */
+static int
+write_back(struct fat_vol *v, int i)
+{
+	int rc;
+
+	if (!in_fat(v, v->cent[i].sector)) {
+		rc = flush_fat(v);
+		if (rc < 0)
+			return rc;
+	}
+	return write_entry(v, i);
+}
+
+static int
+find(const struct fat_vol *v, uint32_t sector)
+{
+	int i;
+
+	for (i = 0; i < FAT_CACHE_SECTORS; i++)
+		if (v->cent[i].valid && v->cent[i].sector == sector)
+			return i;
+	return -1;
+}
+
+/*
+ * Return in *buf the cached copy of volume sector `sector` (read from the
+ * device unless noread, in which case it is zeroed for the caller to fill).
+ * The pointer stays valid until the next cache call.
+ */
+int
+cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf)
+{
+	int i, victim = 0, rc;
+
+	if (sector >= v->total_sectors)
+		return -ERR_IO;
+	i = find(v, sector);
+	if (i < 0) {
+		for (i = 0; i < FAT_CACHE_SECTORS; i++) {
+			if (!v->cent[i].valid) {
+				victim = i;
+				break;
+			}
+			if (v->cent[i].lru < v->cent[victim].lru)
+				victim = i;
+		}
+		i = victim;
+		if (v->cent[i].valid && v->cent[i].dirty) {
+			rc = write_back(v, i);
+			if (rc < 0)
+				return rc;
+		}
+		v->cent[i].valid = 0;
+		if (noread) {
+			memset(v->cbuf[i], 0, v->bps);
+		} else {
+			rc = dev_read(v, sector, v->cbuf[i], 1);
+			if (rc < 0)
+				return rc;
+		}
+		v->cent[i].sector = sector;
+		v->cent[i].valid = 1;
+		v->cent[i].dirty = 0;
+	}
+	v->cent[i].lru = ++v->tick;
+	*buf = v->cbuf[i];
+	return 0;
+}
+
+/* Mark the cached sector that buf (from cache_get) belongs to dirty. */
+void
+cache_mark_dirty(struct fat_vol *v, const uint8_t *buf)
+{
+	size_t i = (size_t)(buf - &v->cbuf[0][0]) / FAT_MAX_SECTOR;
+
+	v->cent[i].dirty = 1;
+}
+
+/* Write `sector` to the device now if it is dirty (FAT first), then a
+ * barrier: used before freeing clusters the sector no longer points to. */
+int
+cache_sync(struct fat_vol *v, uint32_t sector)
+{
+	int i = find(v, sector), rc;
+
+	if (i < 0 || !v->cent[i].dirty)
+		return 0;
+	rc = write_back(v, i);
+	if (rc < 0)
+		return rc;
+	return dev_barrier(v);
+}
+
+/* Write every dirty sector, FAT first, and flush the device. */
+int
+cache_flush_all(struct fat_vol *v)
+{
+	int i, rc;
+
+	rc = flush_fat(v);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < FAT_CACHE_SECTORS; i++) {
+		if (v->cent[i].valid && v->cent[i].dirty) {
+			rc = write_entry(v, i);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return dev_barrier(v);
+}
+
+void
+cache_invalidate(struct fat_vol *v)
+{
+	memset(v->cent, 0, sizeof(v->cent));
+	v->tick = 0;
+}
+
+/* Move bytes between one cached sector and the caller. */
+static int
+io_cached(struct fat_vol *v, uint32_t sector, uint32_t off, uint8_t *rbuf,
+	  const uint8_t *wbuf, uint32_t n)
+{
+	uint8_t *p;
+	int rc;
+
+	rc = cache_get(v, sector, rbuf == NULL && off == 0 && n == v->bps, &p);
+	if (rc < 0)
+		return rc;
+	if (rbuf != NULL) {
+		memcpy(rbuf, p + off, n);
+		return 0;
+	}
+	if (wbuf != NULL)
+		memcpy(p + off, wbuf, n);
+	else
+		memset(p + off, 0, n);
+	cache_mark_dirty(v, p);
+	return 0;
+}
+
+/*
+ * Read (rbuf != NULL) or write (from wbuf, or zeros if wbuf is NULL) len
+ * bytes starting at byte `off` of volume sector `sector`; the range must
+ * lie in one run of consecutive sectors (one cluster).  Whole sectors not in
+ * the cache go to the device directly, in as few calls as possible.
+ */
+int
+cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *rbuf,
+	 const void *wbuf, uint32_t len)
+{
+	uint8_t *r = rbuf;
+	const uint8_t *w = wbuf;
+	uint32_t n, run, s;
+	int rc;
+
+	sector += off / v->bps;
+	off %= v->bps;
+	while (len > 0) {
+		if (off != 0 || len < v->bps || (r == NULL && w == NULL) ||
+		    find(v, sector) >= 0) {
+			n = v->bps - off < len ? v->bps - off : len;
+			rc = io_cached(v, sector, off, r, w, n);
+			if (rc < 0)
+				return rc;
+			off = 0;
+			sector++;
+		} else {
+			/* A run of whole sectors that are not cached. */
+			for (run = 1; (run + 1) * v->bps <= len; run++) {
+				s = sector + run;
+				if (find(v, s) >= 0)
+					break;
+			}
+			n = run * v->bps;
+			rc = r ? dev_read(v, sector, r, run)
+			       : dev_write(v, sector, w, run);
+			if (rc < 0)
+				return rc;
+			sector += run;
+		}
+		if (r != NULL)
+			r += n;
+		if (w != NULL)
+			w += n;
+		len -= n;
+	}
+	return 0;
+}

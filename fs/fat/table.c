@@ -1,0 +1,253 @@
+/*
+ * The file allocation table: entry access for the three widths, chain
+ * walks that never trust the disk, cluster allocation and freeing.
+ */
+#include "fat_int.h"
+
+uint32_t
+fat_eoc(const struct fat_vol *v)
+{
+	return v->type == 12 ? 0xfff : v->type == 16 ? 0xffff : 0x0fffffff;
+}
+
+/* First "bad cluster" value; values above it are end-of-chain marks. */
+static uint32_t
+fat_bad(const struct fat_vol *v)
+{
+	return fat_eoc(v) - 8;
+}
+
+/* Byte offset of entry clus inside the FAT. */
+static uint32_t
+entry_off(const struct fat_vol *v, uint32_t clus)
+{
+	if (v->type == 12)
+		return clus + clus / 2;
+	return clus * (v->type == 16 ? 2u : 4u);
+}
+
+static int
+get_byte(struct fat_vol *v, uint32_t off, uint8_t **p)
+{
+	uint8_t *buf;
+	int rc = cache_get(v, v->fat_start + off / v->bps, 0, &buf);
+
+	if (rc < 0)
+		return rc;
+	*p = buf + off % v->bps;
+	return 0;
+}
+
+/* Read the FAT entry of cluster clus (0 .. clusters + 1). */
+int
+fat_get(struct fat_vol *v, uint32_t clus, uint32_t *val)
+{
+	uint32_t off;
+	uint8_t *p, lo;
+	int rc;
+
+	if (clus > v->clusters + 1)
+		return -ERR_IO;
+	off = entry_off(v, clus);
+	rc = get_byte(v, off, &p);
+	if (rc < 0)
+		return rc;
+	if (v->type == 16) {
+		*val = rd16(p);         /* 2-aligned: never straddles */
+	} else if (v->type == 32) {
+		*val = rd32(p) & 0x0fffffff;
+	} else {
+		lo = *p;
+		rc = get_byte(v, off + 1, &p);
+		if (rc < 0)
+			return rc;
+		*val = (uint32_t)lo | (uint32_t)*p << 8;
+		*val = (clus & 1) ? *val >> 4 : *val & 0xfff;
+	}
+	return 0;
+}
+
+/* Set the FAT entry of cluster clus (2 .. clusters + 1) in the cache. */
+int
+fat_set(struct fat_vol *v, uint32_t clus, uint32_t val)
+{
+	uint32_t off;
+	uint8_t *p;
+	int rc;
+
+	if (!clus_valid(v, clus))
+		return -ERR_IO;
+	off = entry_off(v, clus);
+	rc = get_byte(v, off, &p);
+	if (rc < 0)
+		return rc;
+	if (v->type == 16) {
+		wr16(p, (uint16_t)val);
+	} else if (v->type == 32) {
+		wr32(p, (rd32(p) & 0xf0000000) | (val & 0x0fffffff));
+	} else if (clus & 1) {
+		*p = (uint8_t)((*p & 0x0f) | (val << 4 & 0xf0));
+		cache_mark_dirty(v, p);
+		rc = get_byte(v, off + 1, &p);
+		if (rc < 0)
+			return rc;
+		*p = (uint8_t)(val >> 4);
+	} else {
+		*p = (uint8_t)val;
+		cache_mark_dirty(v, p);
+		rc = get_byte(v, off + 1, &p);
+		if (rc < 0)
+			return rc;
+		*p = (uint8_t)((*p & 0xf0) | (val >> 8 & 0x0f));
+	}
+	cache_mark_dirty(v, p);
+	return 0;
+}
+
+/*
+ * Follow the chain one step from valid cluster clus.  Returns 1 and *next
+ * for a valid next cluster, 0 at the end of the chain, -ERR_IO if the entry
+ * is free, bad, reserved or out of range (a corrupt chain).
+ */
+int
+chain_next(struct fat_vol *v, uint32_t clus, uint32_t *next)
+{
+	uint32_t val;
+	int rc = fat_get(v, clus, &val);
+
+	if (rc < 0)
+		return rc;
+	if (val > fat_bad(v))
+		return 0;
+	if (!clus_valid(v, val))
+		return -ERR_IO;
+	*next = val;
+	return 1;
+}
+
+/*
+ * Allocate a free cluster, mark it end-of-chain and link it after prev
+ * (if prev != 0).  The new entry is set before the link, so the chain is
+ * never open-ended.  Returns -FAT_ERR_NOSPC when the volume is full.
+ */
+int
+clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out)
+{
+	uint32_t i, c, val;
+	int rc;
+
+	if (v->next_free < 2 || v->next_free > v->clusters + 1)
+		v->next_free = 2;
+	c = v->next_free;
+	for (i = 0; i < v->clusters; i++) {
+		rc = fat_get(v, c, &val);
+		if (rc < 0)
+			return rc;
+		if (val == CL_FREE) {
+			rc = fat_set(v, c, fat_eoc(v));
+			if (rc == 0 && prev != 0)
+				rc = fat_set(v, prev, c);
+			if (rc < 0)
+				return rc;
+			if (v->free_count > 0)
+				v->free_count--;
+			v->next_free = c + 1;
+			v->fsinfo_dirty = 1;
+			*out = c;
+			return 0;
+		}
+		c = c == v->clusters + 1 ? 2 : c + 1;
+	}
+	v->free_count = 0;
+	v->fsinfo_dirty = 1;
+	return -FAT_ERR_NOSPC;
+}
+
+/*
+ * Free the chain starting at first.  Stops with -ERR_IO at a corrupt link
+ * (what was freed stays freed; a loop ends at the first freed cluster).
+ */
+int
+chain_free(struct fat_vol *v, uint32_t first)
+{
+	uint32_t c = first, val, n;
+	int rc;
+
+	for (n = 0; n <= v->clusters; n++) {
+		if (!clus_valid(v, c))
+			return -ERR_IO;
+		rc = fat_get(v, c, &val);
+		if (rc < 0)
+			return rc;
+		if (val == CL_FREE)
+			return -ERR_IO;
+		rc = fat_set(v, c, CL_FREE);
+		if (rc < 0)
+			return rc;
+		v->free_count++;
+		v->fsinfo_dirty = 1;
+		if (val > fat_bad(v))
+			return 0;
+		c = val;
+	}
+	return -ERR_IO;
+}
+
+/* Make `last` the end of its chain and free whatever followed it. */
+int
+chain_cut(struct fat_vol *v, uint32_t last)
+{
+	uint32_t next;
+	int rc = chain_next(v, last, &next);
+
+	if (rc <= 0) {
+		if (rc == 0)
+			return 0;
+		return fat_set(v, last, fat_eoc(v)) < 0 ? -ERR_IO : rc;
+	}
+	rc = fat_set(v, last, fat_eoc(v));
+	if (rc < 0)
+		return rc;
+	return chain_free(v, next);
+}
+
+/* Write zeros over a whole cluster (new directory clusters). */
+int
+clus_zero(struct fat_vol *v, uint32_t clus)
+{
+	static const uint8_t zeros[FAT_MAX_SECTOR];
+	uint32_t s;
+	int rc;
+
+	for (s = 0; s < v->spc; s++) {
+		rc = cache_io(v, clus_sector(v, clus) + s, 0, NULL, zeros,
+			      v->bps);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Count the free clusters by reading the whole FAT; also updates the
+ * volume's count. */
+int
+fat_count_free(struct fat_vol *v, uint32_t *count)
+{
+	uint32_t c, val, n = 0;
+	int rc;
+
+	if (!v->mounted && v->clusters == 0)
+		return -ERR_INVAL;
+	for (c = 2; c <= v->clusters + 1; c++) {
+		rc = fat_get(v, c, &val);
+		if (rc < 0)
+			return rc;
+		if (val == CL_FREE)
+			n++;
+	}
+	if (v->free_count != n)
+		v->fsinfo_dirty = 1;
+	v->free_count = n;
+	*count = n;
+	return 0;
+}
