@@ -186,7 +186,8 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 	vm_init_kernel();
 	hart_setup(me);
 	if (plat.uart_base)
-		console_init_uart((unsigned long)kmmio_map(plat.uart_base, 0x100));
+		console_init_uart((unsigned long)kmmio_map(plat.uart_base, 0x100),
+				  (unsigned long)plat.uart_base);
 	if (plat.test_base)
 		finisher = kmmio_map(plat.test_base, 0x1000);
 	plic_init();

@@ -46,6 +46,7 @@ panic(const char *fmt, ...)
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
 		for (;;)
 			wfi();
+	console_panic();	/* the console owner will not run again */
 	printk("\nkernel panic on hart %lu: %s\n", h ? h->hartid : 0ul, buf);
 	printk("  sepc=%p stval=%p scause=%p\n", (void *)csr_read(sepc),
 	       (void *)csr_read(stval), (void *)csr_read(scause));

@@ -1,6 +1,7 @@
 /*
  * Kernel console: SBI legacy putchar until the UART is mapped, then the
- * ns16550 directly.  One lock keeps lines from different harts whole.
+ * ns16550 directly, or the kernel log ring while a user-space driver owns
+ * the console (klog.c).  One lock keeps lines from different harts whole.
  */
 #include <stdint.h>
 #include <kernel/hart.h>
@@ -9,14 +10,19 @@
 #include <kernel/sbi.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/task.h>
 
 static volatile uint8_t *uart;
-static struct spinlock console_lock = SPINLOCK_INIT("console");
+unsigned long console_uart_pa;
+struct spinlock console_lock = SPINLOCK_INIT("console");
+/* Hart index + 1 of the hart that panicked, 0 normally. */
+static volatile int panic_hart;
 
 void
-console_init_uart(unsigned long va)
+console_init_uart(unsigned long va, unsigned long pa)
 {
 	uart = (volatile uint8_t *)va;
+	console_uart_pa = pa;
 }
 
 static void
@@ -31,16 +37,66 @@ putc_raw(char c)
 	uart[0] = (uint8_t)c;
 }
 
+/* console_lock held (or this hart panicked): straight to the UART. */
 void
-console_write(const char *s, size_t n)
+console_uart_write(const char *s, size_t n)
 {
-	spin_lock(&console_lock);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			putc_raw('\r');
 		putc_raw(s[i]);
 	}
+}
+
+static int
+hart_no(void)
+{
+	struct hart *h = this_hart();
+
+	return h ? (int)h->index + 1 : 1;
+}
+
+void
+console_write(const char *s, size_t n)
+{
+	int ph = panic_hart;
+
+	if (ph) {
+		/* Only the panic report: other harts would tear it. */
+		if (ph == hart_no())
+			console_uart_write(s, n);
+		return;
+	}
+	spin_lock(&console_lock);
+	if (!klog_append(s, n))
+		console_uart_write(s, n);
 	spin_unlock(&console_lock);
+}
+
+void
+console_panic(void)
+{
+	int got = 0;
+
+	/* A hart inside console_write leaves soon; one stuck there must not
+	 * keep the report from being written. */
+	if (!spin_held(&console_lock)) {
+		for (long i = 0; i < 20000000 && !got; i++) {
+			if (!__atomic_load_n(&console_lock.locked, __ATOMIC_RELAXED)) {
+				spin_lock(&console_lock);
+				got = 1;
+			}
+		}
+	}
+	panic_hart = hart_no();
+	/* An owner on another hart may be writing a chunk it read: give it
+	 * time to finish (its next klog_read then waits on console_lock). */
+	if (got && klog_owned())
+		for (uint64_t t0 = rdtime(); rdtime() - t0 < timebase_hz / 50;)
+			;
+	klog_flush_locked();
+	if (got)
+		spin_unlock(&console_lock);
 }
 
 struct out {

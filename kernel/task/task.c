@@ -229,6 +229,7 @@ task_exit(struct task *t, int status)
 
 	if (h->cur != t)
 		panic("task_exit: task %ld is not running here", t->tid);
+	klog_task_exit(t);	/* the console owner ends: the kernel takes the UART back */
 	ipc_task_exit(t);
 	vm_switch(NULL);
 	vm_destroy(&t->vs);

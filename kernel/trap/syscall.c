@@ -48,6 +48,7 @@ syscall_dispatch(struct task *t)
 	uint64_t n = f->x[17];
 	long r;
 
+	klog_kick();	/* a console-log notification due from a locked context */
 	switch (n) {
 #define SYS0(num, name, rt, doc) case num: r = ksys_##name(t); break;
 #define SYS1(num, name, rt, t1, a1, doc) case num: r = ksys_##name(t, A(0, t1)); break;
@@ -67,6 +68,7 @@ syscall_dispatch(struct task *t)
 		task_fault(t, ERR_BADSYS, "bad system call number", n);
 	}
 	f->x[10] = (uint64_t)r;
+	klog_kick();
 }
 
 /* Copy helpers that kill the task on a bad pointer. */
@@ -528,4 +530,28 @@ static long
 ksys_task_start(struct task *t, long tid)
 {
 	return task_start(t, tid);
+}
+
+static long
+ksys_console_claim(struct task *t, int claim)
+{
+	return klog_claim(t, claim);
+}
+
+static long
+ksys_klog_read(struct task *t, char *buf, size_t len)
+{
+	static char bounce[MAX_HARTS][KLOG_READ_MAX];
+	char *mine = bounce[this_hart()->index];
+	struct klog_cursor c;
+
+	/* Peek, copy out without console_lock (vm_copyout takes the vmspace
+	 * lock), then consume: a bad buffer kills the owner and the unread
+	 * bytes go to the UART when it ends. */
+	long n = klog_peek(t, mine, len < KLOG_READ_MAX ? len : KLOG_READ_MAX, &c);
+	if (n <= 0)
+		return n;
+	copyout(t, buf, mine, (size_t)n, "bad klog buffer");
+	klog_consume(t, &c);
+	return n;
 }

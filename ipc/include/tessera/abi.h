@@ -20,6 +20,8 @@
 /* Notification sources other than a task id. */
 #define NOTIFY_SRC_KERNEL 0ul
 #define IRQ_SOURCE(irq)	 ((1ul << 63) | (irq))
+#define NOTIFY_KLOG	 1ul	/* value from NOTIFY_SRC_KERNEL: the console
+				   owner has kernel-log bytes to read */
 #define IRQ_MAX		 127u
 
 /* Limits a caller can rely on. */
@@ -30,6 +32,7 @@
 #define TS_ARGS_MAX	 2048ul		/* bytes of spawn arguments */
 #define TS_NAME_MAX	 31ul		/* program name length */
 #define TS_LOG_MAX	 1024ul		/* bytes per log call */
+#define TS_KLOG_READ_MIN 64ul		/* smallest klog_read buffer */
 
 /* info keys. */
 enum ts_info {

@@ -1,0 +1,44 @@
+/*
+ * The console protocol: a byte stream to and from a terminal line.  The UART
+ * driver serves it as CONSOLE_UART_SERVICE ("uart0", drivers/uart); other
+ * servers (a console multiplexer, a shell) speak it to the driver and may
+ * serve it themselves.  docs/uart.md has the whole story.
+ *
+ *   OP_WRITE  data (any PKT_DATA_* kind) = 1..CONSOLE_WRITE_MAX bytes, written
+ *             to the line as they are (no newline translation: send "\r\n"
+ *             for a terminal's new line) -> status = bytes written.
+ *             No data -> -ERR_INVAL; more than CONSOLE_WRITE_MAX -> -ERR_TOOBIG.
+ *             Kernel log lines may come between two WRITEs, never inside one.
+ *   OP_READ   PKT_DATA_NONE, len = most bytes wanted (>= 1; more than
+ *             CONSOLE_READ_MAX is taken as CONSOLE_READ_MAX)
+ *             -> COPY data = 1..len bytes received from the line, status =
+ *             their count.  The request waits until input arrives; waiting
+ *             readers are served in the order their requests came; at most
+ *             CONSOLE_READERS_MAX wait, another READ gets -ERR_AGAIN.
+ *             len = 0 -> -ERR_INVAL.
+ *   OP_INFO   -> COPY data = struct console_info, status = its size.
+ *   other     -> -ERR_NOTSUP.
+ *
+ * Input the server receives while nobody reads is kept (CONSOLE_RX_BUFFER
+ * bytes); what does not fit is dropped and counted in rx_overruns.
+ */
+#ifndef TESSERA_PROTO_CONSOLE_H
+#define TESSERA_PROTO_CONSOLE_H
+
+#include <stdint.h>
+
+#define CONSOLE_UART_SERVICE	"uart0"
+#define CONSOLE_WRITE_MAX	4096u	/* bytes per OP_WRITE */
+#define CONSOLE_READ_MAX	4096u	/* bytes per OP_READ reply */
+#define CONSOLE_READERS_MAX	16u	/* OP_READs waiting at once */
+#define CONSOLE_RX_BUFFER	4096u	/* received bytes kept for readers */
+
+/* OP_INFO reply data.  Counters since the server started. */
+struct console_info {
+	uint64_t rx_bytes;	/* received from the line and kept for readers */
+	uint64_t tx_bytes;	/* written to the line by OP_WRITE */
+	uint64_t rx_overruns;	/* received bytes lost: buffer full or UART overrun */
+	uint64_t klog_bytes;	/* kernel log bytes copied to the line */
+};
+
+#endif
