@@ -105,8 +105,10 @@ write_back(struct fat_vol *v, int i)
 static int
 find(const struct fat_vol *v, uint32_t sector)
 {
-	int i;
+	int i = (int)v->last;
 
+	if (v->cent[i].valid && v->cent[i].sector == sector)
+		return i;               /* scans hit the same sector often */
 	for (i = 0; i < FAT_CACHE_SECTORS; i++)
 		if (v->cent[i].valid && v->cent[i].sector == sector)
 			return i;
@@ -154,6 +156,7 @@ cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf)
 		v->cent[i].dirty = 0;
 	}
 	v->cent[i].lru = ++v->tick;
+	v->last = (uint32_t)i;
 	*buf = v->cbuf[i];
 	return 0;
 }

@@ -236,14 +236,36 @@ fat_count_free(struct fat_vol *v, uint32_t *count)
 	uint32_t c, val, n = 0;
 	int rc;
 
+	uint32_t per, i, end;
+	uint8_t *p;
+
 	if (!v->mounted && v->clusters == 0)
 		return -ERR_INVAL;
-	for (c = 2; c <= v->clusters + 1; c++) {
-		rc = fat_get(v, c, &val);
-		if (rc < 0)
-			return rc;
-		if (val == CL_FREE)
-			n++;
+	if (v->type == 12) {
+		for (c = 2; c <= v->clusters + 1; c++) {
+			rc = fat_get(v, c, &val);
+			if (rc < 0)
+				return rc;
+			if (val == CL_FREE)
+				n++;
+		}
+	} else {
+		/* FAT16/32 entries never straddle sectors: a sector at once. */
+		per = v->bps / (uint32_t)(v->type / 8);
+		for (c = 2; c <= v->clusters + 1; c = end) {
+			rc = cache_get(v, v->fat_start + c / per, 0, &p);
+			if (rc < 0)
+				return rc;
+			end = (c / per + 1) * per;
+			if (end > v->clusters + 2)
+				end = v->clusters + 2;
+			for (i = c; i < end; i++) {
+				val = v->type == 16 ? rd16(p + i % per * 2) :
+				      rd32(p + i % per * 4) & 0x0fffffff;
+				if (val == CL_FREE)
+					n++;
+			}
+		}
 	}
 	if (v->free_count != n)
 		v->fsinfo_dirty = 1;

@@ -21,6 +21,7 @@ static uint8_t *img;
 static struct fat_vol vol;
 static uint8_t buf[1 << 16];
 static unsigned budget;
+static size_t high;             /* bytes of img that may be non-zero */
 
 static int
 rd(void *ctx, uint64_t sector, void *out, uint32_t count)
@@ -39,6 +40,8 @@ wr(void *ctx, uint64_t sector, const void *in, uint32_t count)
 	if (sector * 512 + (uint64_t)count * 512 > IMG_SIZE)
 		return -ERR_IO;
 	memcpy(img + sector * 512, in, (size_t)count * 512);
+	if ((sector + count) * 512 > high)
+		high = (sector + count) * 512;
 	return 0;
 }
 
@@ -119,12 +122,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fat_dev dev = { NULL, rd, wr, NULL, 512, IMG_SIZE / 512 };
 	uint32_t count;
 
-	if (img == NULL)
-		img = malloc(IMG_SIZE);
+	if (img == NULL) {
+		img = calloc(1, IMG_SIZE);
+		high = 0;
+	}
 	if (size > IMG_SIZE)
 		size = IMG_SIZE;
 	memcpy(img, data, size);
-	memset(img + size, 0, IMG_SIZE - size);
+	if (high > size)
+		memset(img + size, 0, high - size);
+	high = size;
 	if (fat_mount(&vol, &dev, NULL, NULL, 0) < 0)
 		return 0;
 	budget = 2000;

@@ -120,6 +120,7 @@ struct fat_vol {
 
 	/* Sector cache (write-back, LRU). */
 	uint32_t tick;
+	uint32_t last;                  /* entry of the latest hit */
 	struct fat_cache_ent cent[FAT_CACHE_SECTORS];
 	uint8_t cbuf[FAT_CACHE_SECTORS][FAT_MAX_SECTOR];
 };
