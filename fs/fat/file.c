@@ -185,11 +185,12 @@ long
 fat_read(struct fat_file *f, uint32_t off, void *buf, size_t len)
 {
 	struct fat_vol *v = f->vol;
-	uint32_t cb = v->cluster_bytes, done = 0, n, co, c;
+	uint32_t cb, done = 0, n, co, c;
 	int rc;
 
-	if (!v->mounted)
+	if (v == NULL || !v->mounted)
 		return -ERR_INVAL;
+	cb = v->cluster_bytes;
 	if (off >= f->size || len == 0)
 		return 0;
 	if (len > f->size - off)
@@ -251,6 +252,8 @@ fat_write(struct fat_file *f, uint32_t off, const void *buf, size_t len)
 	uint32_t first = f->first, size = f->size, done = 0, gap;
 	int rc, rc2;
 
+	if (v == NULL)
+		return -ERR_INVAL;
 	if ((rc = check_writable(v)) < 0)
 		return rc;
 	if (!f->writable)
@@ -287,6 +290,8 @@ fat_truncate(struct fat_file *f, uint32_t size)
 	uint32_t keep, last = 0, old, done;
 	int rc;
 
+	if (v == NULL)
+		return -ERR_INVAL;
 	if ((rc = check_writable(v)) < 0)
 		return rc;
 	if (!f->writable)
@@ -327,7 +332,7 @@ fat_fstat(struct fat_file *f, struct fat_stat *st)
 	uint8_t *p;
 	int rc;
 
-	if (!v->mounted)
+	if (v == NULL || !v->mounted)
 		return -ERR_INVAL;
 	rc = cache_get(v, f->ent_sector, 0, &p);
 	if (rc < 0)

@@ -255,6 +255,10 @@ test_mount_bad(void)
 	CHECK_EQ(mount(), 0);
 	CHECK_EQ(vol.type, 12);
 	CHECK_EQ(fat_unmount(&vol), 0);
+	CHECK_EQ(fat_mount(&vol, &fdev, NULL, NULL, FAT_MOUNT_RDONLY), 0);
+	CHECK_EQ(fat_mkdir(&vol, "/d"), -FAT_ERR_ROFS);
+	CHECK_EQ(fat_unmount(&vol), 0);
+	CHECK_EQ(md.writes, 0);
 	md.fail = 1;
 	CHECK_EQ(mount(), -ERR_IO);
 	md.fail = 0;
@@ -621,6 +625,7 @@ static void
 test_io_error(void)
 {
 	struct fat_file f;
+	struct fat_stat st;
 
 	format(&geoms[1]);
 	CHECK_EQ(mount(), 0);
@@ -631,7 +636,11 @@ test_io_error(void)
 	md.fail = 0;
 	CHECK_EQ(fat_flush(&vol), 0);
 	CHECK_EQ(fat_open(&vol, "/x", 0, &f), 0);
+	CHECK_EQ(fat_close(&f), 0);
+	CHECK_EQ(fat_read(&f, 0, &md, 1), -ERR_INVAL);
+	CHECK_EQ(fat_write(&f, 0, "x", 1), -ERR_INVAL);
 	CHECK_EQ(fat_unmount(&vol), 0);
+	CHECK_EQ(fat_stat(&vol, "/x", &st), -ERR_INVAL);
 }
 
 static const struct test_case tests[] = {
