@@ -191,7 +191,8 @@ errors_test(int argc, char **argv)
 	req.data = (uint64_t)(uintptr_t)buf;
 	req.len = sizeof(buf);
 	TT_EQ(dux_call((ts_addr)kbd.tid, &req, &rep, WAIT_NS), -ERR_INVAL);
-	static const uint16_t ops[] = { OP_WRITE, OP_FLUSH, OP_OPEN, OP_LIST, OP_ECHO, 999 };
+	static const uint16_t ops[] = { OP_WRITE, OP_FLUSH, OP_OPEN, OP_CLOSE, OP_LIST,
+					 OP_ECHO, OP_CREATE, OP_MAP };
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		struct ts_packet r = { .opcode = ops[i] };
 		TT_EQ(dux_call((ts_addr)kbd.tid, &r, &rep, WAIT_NS), -ERR_NOTSUP);
