@@ -134,7 +134,9 @@ serve(struct ts_packet *req)
 		break;
 	case OP_INFO: {
 		struct console_info info = dev.stats;
-		if (reply_data(req, (int)sizeof(info), &info, sizeof(info)) < 0)
+		info.kind = CONSOLE_KIND_UART;
+		info.kind = CONSOLE_KIND_UART;
+		if (reply_data(req, 0, &info, sizeof(info)) < 0)
 			reply(req, -ERR_AGAIN);
 		break;
 	}

@@ -16,7 +16,7 @@
  *             readers are served in the order their requests came; at most
  *             CONSOLE_READERS_MAX wait, another READ gets -ERR_AGAIN.
  *             len = 0 -> -ERR_INVAL.
- *   OP_INFO   -> COPY data = struct console_info, status = its size.
+ *   OP_INFO   -> COPY data = struct console_info, status = 0.
  *   other     -> -ERR_NOTSUP.
  *
  * Input the server receives while nobody reads is kept (CONSOLE_RX_BUFFER
@@ -33,12 +33,20 @@
 #define CONSOLE_READERS_MAX	16u	/* OP_READs waiting at once */
 #define CONSOLE_RX_BUFFER	4096u	/* received bytes kept for readers */
 
-/* OP_INFO reply data.  Counters since the server started. */
+/* OP_INFO reply data.  A server fills what it knows and leaves the rest 0;
+ * counters run since the server started. */
 struct console_info {
 	uint64_t rx_bytes;	/* received from the line and kept for readers */
 	uint64_t tx_bytes;	/* written to the line by OP_WRITE */
 	uint64_t rx_overruns;	/* received bytes lost: buffer full or UART overrun */
 	uint64_t klog_bytes;	/* kernel log bytes copied to the line */
+	uint32_t kind;		/* CONSOLE_KIND_*: what the text ends up on */
+	uint32_t cols, rows;	/* terminal size in cells; 0 = unknown (a line) */
+	uint32_t reserved;	/* zero */
 };
+_Static_assert(sizeof(struct console_info) == 48, "console info is ABI");
+
+#define CONSOLE_KIND_UART	1u	/* a serial line (uart0, console out=uart) */
+#define CONSOLE_KIND_GPU	2u	/* text drawn on a framebuffer (console out=gpu) */
 
 #endif
