@@ -347,6 +347,40 @@ test_typed_text(void)
 	CHECK(memcmp(text, all, 95) == 0);
 }
 
+/* Random events (any type, code, value): 0..KEYMAP_OUT_MAX bytes, none
+ * past what is returned, and afterwards releasing the modifiers gives
+ * plain letters again (case only from caps lock). */
+static void
+test_random(void)
+{
+	static const uint16_t types[] = { EV_SYN, EV_KEY, EV_REL, EV_ABS, EV_MSC, EV_LED };
+	char out[KEYMAP_OUT_MAX + 4];
+	unsigned bad = 0;
+
+	reset();
+	for (int i = 0; i < 200000; i++) {
+		uint16_t type = rnd_below(8) ? EV_KEY : types[rnd_below(6)];
+		uint16_t code = (uint16_t)(rnd_below(4) ? rnd_below(128) : rnd64());
+		int32_t value = (int32_t)(rnd_below(8) ? rnd_below(3) : rnd64());
+		memset(out, 0x55, sizeof(out));
+		int n = keymap_feed(&km, type, code, value, out, KEYMAP_OUT_MAX);
+		if (n < 0 || n > (int)KEYMAP_OUT_MAX || out[KEYMAP_OUT_MAX] != 0x55 ||
+		    (n < (int)KEYMAP_OUT_MAX && out[n] != 0x55) ||
+		    ((value == 0 || type != EV_KEY) && n != 0))
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	int caps = km.caps;
+	key(KEY_LEFTSHIFT, UP);
+	key(KEY_RIGHTSHIFT, UP);
+	key(KEY_LEFTCTRL, UP);
+	key(KEY_RIGHTCTRL, UP);
+	ntext = 0;
+	tap(KEY_G);
+	CHECK_EQ(ntext, 1);
+	CHECK_EQ(text[0], caps ? 'G' : 'g');
+}
+
 static const struct test_case tests[] = {
 	{ "letters_shift", test_letters_shift },
 	{ "digits_punctuation", test_digits_punctuation },
@@ -358,6 +392,7 @@ static const struct test_case tests[] = {
 	{ "nothing", test_nothing },
 	{ "small_buffer", test_small_buffer },
 	{ "typed_text", test_typed_text },
+	{ "random", test_random },
 };
 
 int
