@@ -238,13 +238,15 @@ main(int argc, char **argv)
 		irq_on = 0;
 	rc = sys_console_claim(1);
 	console_owned = rc == 0;
+	/* Logged before registering: whoever waits for the service sees it
+	 * come first. */
+	printf("uart: ns16550 at 0x%llx, %s, %s\n", (unsigned long long)base,
+	       irq_on ? "receive interrupts" : "receive polling",
+	       console_owned ? "kernel console handed over" : "kernel console not claimed");
 	if ((rc = dux_register(CONSOLE_UART_SERVICE)) < 0) {
 		printf("uart: register %s: %s\n", CONSOLE_UART_SERVICE, ts_strerror((int)rc));
 		return 1;
 	}
-	printf("uart: ns16550 at 0x%llx, %s, %s\n", (unsigned long long)base,
-	       irq_on ? "receive interrupts" : "receive polling",
-	       console_owned ? "kernel console handed over" : "kernel console not claimed");
 	run();
 	return 0;
 }
