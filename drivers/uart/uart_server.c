@@ -135,7 +135,6 @@ serve(struct ts_packet *req)
 	case OP_INFO: {
 		struct console_info info = dev.stats;
 		info.kind = CONSOLE_KIND_UART;
-		info.kind = CONSOLE_KIND_UART;
 		if (reply_data(req, 0, &info, sizeof(info)) < 0)
 			reply(req, -ERR_AGAIN);
 		break;
