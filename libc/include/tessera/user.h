@@ -7,8 +7,16 @@
 #include <tessera/syscall.h>
 
 /* Start `prog` with the given argv-style arguments (NULL-terminated list,
- * not including the program name) in group `gid` (0 = caller's). */
+ * not including the program name) in group `gid` (0 = caller's).  The
+ * child inherits the caller's environment (environ).  The one-byte string
+ * "\x01" separates arguments from the environment and is refused as an
+ * argument (-ERR_INVAL); arguments and environment together fit in
+ * TS_ARGS_MAX bytes (-ERR_TOOBIG).  docs/libc.md. */
 long ts_spawn(const char *prog, const char *const *argv, long gid, unsigned flags);
+/* The same with the environment `envp` (KEY=VALUE strings, NULL-terminated;
+ * NULL = none). */
+long ts_spawn_env(const char *prog, const char *const *argv, const char *const *envp,
+		  long gid, unsigned flags);
 /* Spawn and wait; returns the exit status or a negative error. */
 long ts_run(const char *prog, const char *const *argv, long gid, unsigned flags);
 /* Monotonic time in nanoseconds. */

@@ -1,0 +1,25 @@
+/*
+ * Directory entries for picolibc's <dirent.h> (Debian's picolibc ships a
+ * <sys/dirent.h> that only says "not supported"); Tessera's implementation
+ * is libc/dir.c over the file protocol's OP_LIST.
+ */
+#ifndef _SYS_DIRENT_H
+#define _SYS_DIRENT_H
+
+#include <sys/types.h>
+
+#define DT_UNKNOWN	0
+#define DT_DIR		4
+#define DT_REG		8
+
+struct dirent {
+	ino_t d_ino;		/* index of the entry in its directory, from 1 */
+	off_t d_off;		/* telldir value of the next entry */
+	unsigned short d_reclen;
+	unsigned char d_type;	/* DT_REG or DT_DIR */
+	char d_name[256];	/* NUL-terminated */
+};
+
+typedef struct __ts_dir DIR;
+
+#endif
