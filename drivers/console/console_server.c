@@ -33,6 +33,7 @@
 #include <tessera/proto_input.h>
 
 #define RING		64u
+#define RANGE_SIZE	(32ul << 20)	/* a receive range: 4096x2048 pixels */
 #define CON_WAIT_NS	(5ull * 1000000000)	/* for services at start */
 #define CALL_NS		(2ull * 1000000000)	/* one request to a device server */
 #define MAX_INPUTS	4u
@@ -480,7 +481,8 @@ main(int argc, char **argv)
 		printf("console: built-in font: %s\n", font.err);
 		return 1;
 	}
-	if ((rc = dux_init(RING)) < 0) {
+	/* Ranges big enough for the whole framebuffer in one OP_MAP reply. */
+	if ((rc = dux_init_ranges(RING, RANGE_SIZE)) < 0) {
 		printf("console: dux_init: %s\n", ts_strerror(rc));
 		return 1;
 	}

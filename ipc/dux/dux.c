@@ -73,7 +73,14 @@ reclaim(void)
 int
 dux_init(unsigned n)
 {
-	if (n == 0 || n > IPC_MAX_SLOTS || (n & (n - 1)))
+	return dux_init_ranges(n, DUX_RANGE_SIZE);
+}
+
+int
+dux_init_ranges(unsigned n, uint64_t range_size)
+{
+	if (n == 0 || n > IPC_MAX_SLOTS || (n & (n - 1)) || range_size < 4096 ||
+	    range_size > IPC_MOVE_MAX || (range_size & 4095))
 		return -ERR_INVAL;
 	long r = sys_ipc_setup(DUX_AREA_VA, n);
 	if (r < 0)
@@ -91,7 +98,7 @@ dux_init(unsigned n)
 	for (unsigned i = 2 * n; i-- > n;)
 		d.free_slots[d.nfree++] = (uint16_t)i;
 	for (unsigned i = 0; i < DUX_RANGES; i++) {
-		r = dux_add_range(DUX_RANGE_VA + i * DUX_RANGE_SIZE, DUX_RANGE_SIZE);
+		r = dux_add_range(DUX_RANGE_VA + i * range_size, range_size);
 		if (r < 0)
 			return (int)r;
 	}

@@ -61,6 +61,11 @@
 /* Set up the IPC area with n ring entries (power of two, 1..512) and post
  * DUX_RANGES receive ranges of DUX_RANGE_SIZE.  Once per task; 0 or -ERR_*. */
 int dux_init(unsigned n);
+/* The same with receive ranges of range_size bytes (page multiple, up to
+ * IPC_MOVE_MAX): for tasks that receive large MOVE/SHARE data, such as a
+ * whole framebuffer by OP_MAP.  The ranges take DUX_RANGES * range_size
+ * bytes of address space from DUX_RANGE_VA (at most 1 GiB). */
+int dux_init_ranges(unsigned n, uint64_t range_size);
 
 /* A free slot with its first 128 bytes (everything but `name`) zeroed, or
  * NULL when the task owns no free slot even after a flush. */
