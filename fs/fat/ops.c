@@ -88,6 +88,8 @@ fat_mkdir(struct fat_vol *v, const char *path)
 	dot_entry(de, "..", dotdot_target(v, dir), date, time);
 	loc.off = DE_SIZE;
 	rc = de_update(v, &loc, de);
+	if (rc == 0)            /* "." and ".." on disk before the entry */
+		rc = cache_sync(v, loc.sector);
 	if (rc < 0)
 		return rc;
 	dot_entry(de, "", c, date, time);

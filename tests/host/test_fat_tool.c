@@ -53,6 +53,28 @@ md_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 	return 0;
 }
 
+/* With FAT_SNAPSHOTS=DIR in the environment, the image after every
+ * device write is saved as DIR/NNNNN.img: each is what a crash at that
+ * moment would leave (fat_mtools.py runs fsck.fat on them). */
+static void
+snapshot(const struct memdev *m)
+{
+	static unsigned n;
+	const char *dir = getenv("FAT_SNAPSHOTS");
+	char path[FAT_PATH_MAX];
+	FILE *fp;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%05u.img", dir, n++);
+	fp = fopen(path, "wb");
+	if (fp == NULL || fwrite(m->img, 1, m->size, fp) != m->size) {
+		perror(path);
+		exit(2);
+	}
+	fclose(fp);
+}
+
 int
 md_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 {
@@ -63,6 +85,7 @@ md_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 		return -ERR_IO;
 	memcpy(m->img + sector * 512, buf, (size_t)count * 512);
 	m->writes++;
+	snapshot(m);
 	return 0;
 }
 
