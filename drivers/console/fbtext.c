@@ -14,9 +14,17 @@ fbtext_cell(const struct fbtext *v, const struct term *t, unsigned x, unsigned y
 	uint32_t fg = inverse ? v->bg : v->fg, bg = inverse ? v->fg : v->bg;
 	uint32_t *row = v->px + (size_t)y * f->height * v->stride + (size_t)x * f->width;
 
+	uint32_t diff = fg ^ bg;
+
+	/* Branch-free: a set bit selects fg through an all-ones mask. */
 	for (unsigned gy = 0; gy < f->height; gy++, row += v->stride, g += f->row_bytes) {
-		for (unsigned gx = 0; gx < f->width; gx++)
-			row[gx] = g[gx >> 3] & (0x80 >> (gx & 7)) ? fg : bg;
+		for (unsigned bx = 0; bx < f->row_bytes; bx++) {
+			uint32_t bits = g[bx];
+			uint32_t *p = row + bx * 8;
+			unsigned n = f->width - bx * 8 < 8 ? f->width - bx * 8 : 8;
+			for (unsigned i = 0; i < n; i++)
+				p[i] = bg ^ (diff & -((bits >> (7 - i)) & 1u));
+		}
 	}
 }
 
