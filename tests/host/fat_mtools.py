@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 
-ERR_NOENT, ERR_EXIST, ERR_BUSY = 5, 6, 7
+ERR_NOENT, ERR_EXIST, ERR_NOTEMPTY = 5, 6, 27
 failures = []
 
 
@@ -212,7 +212,7 @@ def run_volume(args, name, fat, kib):
     rmdir("/empty dir")
     for i in range(40):                                 # grow a directory
         put(100 + i, "/newdir/a long name for entry number %d" % i, i * 37)
-    cmds.append("expect:%d:rmdir:/newdir" % ERR_BUSY)
+    cmds.append("expect:%d:rmdir:/newdir" % ERR_NOTEMPTY)
     cmds.append("expect:%d:unlink:/no such file" % ERR_NOENT)
     cmds.append("expect:%d:mkdir:/dir1" % ERR_EXIST)
     cmds.append("statfs")

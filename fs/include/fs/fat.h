@@ -26,17 +26,14 @@
 #include <stdint.h>
 #include <tessera/errors.h>
 
-/*
- * Codes errors.def does not have yet: the closest existing code stands in
- * (reported to the lead); callers should use these names.
- */
-#define FAT_ERR_NOSPC    ERR_NOMEM   /* volume or directory full */
-#define FAT_ERR_NOTDIR   ERR_INVAL   /* a path component is a file */
-#define FAT_ERR_ISDIR    ERR_INVAL   /* file operation on a directory */
-#define FAT_ERR_NOTEMPTY ERR_BUSY    /* rmdir of a non-empty directory */
-#define FAT_ERR_NAMELEN  ERR_TOOBIG  /* name over 255 UTF-16 units */
-#define FAT_ERR_FBIG     ERR_TOOBIG  /* file would exceed 4 GiB - 1 */
-#define FAT_ERR_ROFS     ERR_PERM    /* volume mounted read-only */
+/* The library's names for the file-system codes of errors.def. */
+#define FAT_ERR_NOSPC    ERR_NOSPC      /* volume or directory full */
+#define FAT_ERR_NOTDIR   ERR_NOTDIR     /* a path component is a file */
+#define FAT_ERR_ISDIR    ERR_ISDIR      /* file operation on a directory */
+#define FAT_ERR_NOTEMPTY ERR_NOTEMPTY   /* rmdir of a non-empty directory */
+#define FAT_ERR_NAMELEN  ERR_NAMETOOLONG /* name over 255 UTF-16 units */
+#define FAT_ERR_FBIG     ERR_TOOBIG     /* file would exceed 4 GiB - 1 */
+#define FAT_ERR_ROFS     ERR_ROFS       /* volume mounted read-only */
 
 /* Block device: sector numbers and counts are in device sectors. */
 struct fat_dev {
