@@ -1,46 +1,50 @@
 /*
  * fat: the FAT file system server.  Mounts the volume on a block service
  * (docs/blk.md: OP_INFO, OP_READ, OP_WRITE, OP_FLUSH through dux_call) with
- * fs/fat and serves the file protocol of <fs/fileproto.h> under a name.
+ * fs/fat and serves the file protocol of <tessera/proto_file.h> under the
+ * mount point's name:
  *
- *   fat blk=blk0 name=fat0
+ *   fat blk=blk0 name=/disk
  *
  * One request at a time; the block calls of a request park other incoming
- * packets in dux until the loop comes back to them.  Open files are shared:
- * two sessions on one file use one struct fat_file, so they see each
- * other's size changes (docs/fat.md).
+ * packets in dux until the loop comes back to them.  Sessions on one file
+ * share one struct fat_file, so they agree on its size (docs/fat.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <dux/dux.h>
 #include <fs/fat.h>
-#include <fs/fileproto.h>
+#include <tessera/proto_file.h>
 #include <tessera/user.h>
 
-#define RING     64
-#define BLK_NS   (30ull * 1000000000)   /* one block request */
-#define BLK_MAX  (256u << 10)           /* bytes per block request */
+#define RING      64
+#define BLK_NS    (30ull * 1000000000)  /* one block request */
+#define BLK_MAX   (256u << 10)          /* bytes per block request */
+#define MAX_OPEN  64u                   /* sessions (and open files) */
 
 struct ofile {
 	struct fat_file f;
-	unsigned refs;
+	unsigned refs, writers;
+	int dead;                       /* deleted while open for reading */
 };
 
 struct session {
 	uint64_t handle;                /* 0: free */
 	ts_addr owner;
-	struct ofile *of;
-	int writable;
+	struct ofile *of;               /* NULL: a directory */
+	unsigned flags;                 /* FILE_O_* */
+	struct fat_stat st;             /* directories: at open */
 };
 
 static struct fat_vol vol;
 static ts_addr blk;
 static uint32_t blk_size;
-static struct ofile ofiles[FILE_MAX_OPEN];
-static struct session sessions[FILE_MAX_OPEN];
-static ts_addr watched[FILE_MAX_OPEN];
+static struct ofile ofiles[MAX_OPEN];
+static struct session sessions[MAX_OPEN];
+static ts_addr watched[MAX_OPEN];
 static uint64_t next_handle = 1;
 static uint8_t iobuf[FILE_IO_MAX];
 
@@ -122,16 +126,106 @@ blk_flush(void *ctx)
 	return rc < 0 ? -ERR_IO : 0;
 }
 
-/* The packet's name as a NUL-terminated path; -ERR_INVAL if it holds NUL. */
-static int
-get_path(const struct ts_packet *p, char *out)
-{
-	size_t n = p->name_len > IPC_NAME_MAX ? IPC_NAME_MAX : p->name_len;
 
-	if (memchr(p->name, '\0', n) != NULL)
+/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, struct fat_tm *t)
+{
+	int64_t era, doe, yoe, y, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	t->day = (uint8_t)(doy - (153 * mp + 2) / 5 + 1);
+	t->mon = (uint8_t)(mp < 10 ? mp + 3 : mp - 9);
+	y += t->mon <= 2;
+	t->year = (uint16_t)(y < 1980 ? 1980 : y > 2107 ? 2107 : y);
+	if (y < 1980) {
+		t->mon = 1;
+		t->day = 1;
+	}
+}
+
+/* FAT timestamps are local time; this node keeps UTC. */
+static int64_t
+to_epoch(const struct fat_tm *t)
+{
+	if (t->mon < 1 || t->mon > 12 || t->day < 1)
+		return 0;
+	return days_from_civil(t->year, t->mon, t->day) * 86400 +
+	       t->hour * 3600 + t->min * 60 + t->sec;
+}
+
+/* The library's clock: CLOCK_REALTIME (docs/libc.md, "Time"). */
+static void
+clock_now(void *ctx, struct fat_tm *t)
+{
+	struct timespec ts;
+	int64_t s = 0, r;
+
+	(void)ctx;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		s = ts.tv_sec;
+	civil_from_days(s / 86400, t);
+	r = s % 86400;
+	t->hour = (uint8_t)(r / 3600);
+	t->min = (uint8_t)(r / 60 % 60);
+	t->sec = (uint8_t)(r % 60);
+	if (s < days_from_civil(1980, 1, 1) * 86400)
+		t->hour = t->min = t->sec = 0;
+}
+
+static void
+to_file_stat(const struct fat_stat *st, struct file_stat *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->size = st->is_dir ? 0 : st->size;
+	fs->type = st->is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
+	fs->attr = st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN |
+			       FILE_ATTR_SYSTEM | FILE_ATTR_ARCHIVE);
+	fs->mtime = to_epoch(&st->mtime);
+	fs->ctime = to_epoch(&st->ctime);
+}
+
+/*
+ * The path of a packet by proto_file.h's rules: 1..255 bytes, starting with
+ * '/', no NUL, no empty, "." or ".." component ("/" alone is the root).
+ */
+static int
+path_of(const char *name, size_t len, char *out)
+{
+	size_t i, c = 1;
+
+	if (len == 0 || len > IPC_NAME_MAX || name[0] != '/' ||
+	    memchr(name, '\0', len) != NULL)
 		return -ERR_INVAL;
-	memcpy(out, p->name, n);
-	out[n] = '\0';
+	for (i = 1; len > 1 && i <= len; i++) {
+		if (i < len && name[i] != '/')
+			continue;
+		if (i == c || (i - c == 1 && name[c] == '.') ||
+		    (i - c == 2 && name[c] == '.' && name[c + 1] == '.'))
+			return -ERR_INVAL;
+		c = i + 1;
+	}
+	memcpy(out, name, len);
+	out[len] = '\0';
 	return 0;
 }
 
@@ -140,27 +234,36 @@ find_session(const struct ts_packet *p)
 {
 	unsigned i;
 
-	for (i = 0; i < FILE_MAX_OPEN; i++)
+	for (i = 0; i < MAX_OPEN; i++)
 		if (sessions[i].handle != 0 && sessions[i].handle == p->handle &&
 		    sessions[i].owner == p->addr)
 			return &sessions[i];
 	return NULL;
 }
 
-/* Is the file at path open?  (Directories never count.) */
-static int
-path_is_open(const char *path)
+/* The open file whose entry is t's, if any. */
+static struct ofile *
+find_ofile(const struct fat_file *t)
 {
-	struct fat_file t;
 	unsigned i;
 
+	for (i = 0; i < MAX_OPEN; i++)
+		if (ofiles[i].refs > 0 && !ofiles[i].dead &&
+		    ofiles[i].f.ent_sector == t->ent_sector &&
+		    ofiles[i].f.ent_off == t->ent_off)
+			return &ofiles[i];
+	return NULL;
+}
+
+/* The open file at path (NULL if none, or not a file). */
+static struct ofile *
+path_ofile(const char *path)
+{
+	struct fat_file t;
+
 	if (fat_open(&vol, path, 0, &t) < 0)
-		return 0;
-	for (i = 0; i < FILE_MAX_OPEN; i++)
-		if (ofiles[i].refs > 0 && ofiles[i].f.ent_sector == t.ent_sector &&
-		    ofiles[i].f.ent_off == t.ent_off)
-			return 1;
-	return 0;
+		return NULL;
+	return find_ofile(&t);
 }
 
 static void
@@ -168,10 +271,10 @@ watch(ts_addr who)
 {
 	unsigned i;
 
-	for (i = 0; i < FILE_MAX_OPEN; i++)
+	for (i = 0; i < MAX_OPEN; i++)
 		if (watched[i] == who)
 			return;
-	for (i = 0; i < FILE_MAX_OPEN; i++) {
+	for (i = 0; i < MAX_OPEN; i++) {
 		if (watched[i] == 0) {
 			if (dux_watch(who) >= 0)
 				watched[i] = who;
@@ -183,15 +286,21 @@ watch(ts_addr who)
 static void
 session_close(struct session *s)
 {
-	if (--s->of->refs == 0)
-		fat_close(&s->of->f);
+	if (s->of != NULL) {
+		if (s->flags & FILE_O_WRITE)
+			s->of->writers--;
+		if (--s->of->refs == 0) {
+			fat_close(&s->of->f);
+			s->of->dead = 0;
+		}
+	}
 	memset(s, 0, sizeof(*s));
 }
 
-/* Reply with status, handle/offset fields and optional COPY data. */
+/* Reply with status, handle and optional COPY data. */
 static void
 reply(const struct ts_packet *req, int status, uint64_t handle,
-      uint64_t offset, const void *data, size_t len)
+      const void *data, size_t len)
 {
 	struct ts_packet *r = dux_alloc();
 
@@ -199,8 +308,7 @@ reply(const struct ts_packet *req, int status, uint64_t handle,
 		return;
 	dux_reply_init(r, req, status);
 	r->handle = handle;
-	r->offset = offset;
-	if (data != NULL && len > 0) {
+	if (data != NULL && len > 0 && status >= 0) {
 		r->flags |= PKT_DATA_COPY;
 		r->data = (uint64_t)(uintptr_t)data;
 		r->len = len;
@@ -210,165 +318,224 @@ reply(const struct ts_packet *req, int status, uint64_t handle,
 }
 
 static void
-do_open(const struct ts_packet *req, const char *path)
+op_open(const struct ts_packet *req, const char *path)
 {
-	unsigned fl = 0, i;
+	unsigned fl = (unsigned)req->offset, i, ff = 0;
 	struct session *s = NULL;
 	struct ofile *of = NULL;
+	struct file_stat fs;
+	struct fat_stat st;
 	struct fat_file t;
-	int rc;
+	int rc, wr;
 
-	if (req->offset & ~(uint64_t)(FILE_O_WRITE | FILE_O_CREAT |
-				      FILE_O_EXCL | FILE_O_TRUNC)) {
-		reply(req, -ERR_INVAL, 0, 0, NULL, 0);
+	if (req->offset & ~(uint64_t)FILE_O_ALL) {
+		reply(req, -ERR_INVAL, 0, NULL, 0);
 		return;
 	}
-	fl |= (req->offset & FILE_O_WRITE) ? FAT_O_WRITE : 0;
-	fl |= (req->offset & FILE_O_CREAT) ? FAT_O_CREAT : 0;
-	fl |= (req->offset & FILE_O_EXCL) ? FAT_O_EXCL : 0;
-	if (req->offset & FILE_O_TRUNC)
-		fl |= FAT_O_WRITE;
-	for (i = 0; i < FILE_MAX_OPEN && s == NULL; i++)
+	wr = (fl & (FILE_O_WRITE | FILE_O_TRUNC)) != 0;
+	for (i = 0; i < MAX_OPEN && s == NULL; i++)
 		if (sessions[i].handle == 0)
 			s = &sessions[i];
-	if (s == NULL) {
-		reply(req, -ERR_AGAIN, 0, 0, NULL, 0);
+	rc = s == NULL ? -ERR_NOMEM : fat_stat(&vol, path, &st);
+	if (rc == 0 && st.is_dir) {
+		rc = (fl & FILE_O_EXCL) && (fl & FILE_O_CREAT) ? -ERR_EXIST :
+		     wr ? -ERR_ISDIR : 0;
+		if (rc == 0) {
+			s->st = st;
+			goto opened;
+		}
+	}
+	if (rc < 0 && rc != -ERR_NOENT) {
+		reply(req, rc, 0, NULL, 0);
 		return;
 	}
-	rc = fat_open(&vol, path, fl, &t);
+	ff |= wr ? FAT_O_WRITE : 0;
+	ff |= (fl & FILE_O_CREAT) ? FAT_O_CREAT : 0;
+	ff |= (fl & FILE_O_EXCL) ? FAT_O_EXCL : 0;
+	rc = fat_open(&vol, path, ff, &t);
 	if (rc < 0) {
-		reply(req, rc, 0, 0, NULL, 0);
+		reply(req, rc, 0, NULL, 0);
 		return;
 	}
-	for (i = 0; i < FILE_MAX_OPEN; i++)
-		if (ofiles[i].refs > 0 && ofiles[i].f.ent_sector == t.ent_sector &&
-		    ofiles[i].f.ent_off == t.ent_off)
-			of = &ofiles[i];
-	for (i = 0; i < FILE_MAX_OPEN && of == NULL; i++) {
+	of = find_ofile(&t);
+	for (i = 0; i < MAX_OPEN && of == NULL; i++) {
 		if (ofiles[i].refs == 0) {
 			of = &ofiles[i];
+			memset(of, 0, sizeof(*of));
 			of->f = t;
 		}
 	}
 	if (of == NULL) {
-		reply(req, -ERR_AGAIN, 0, 0, NULL, 0);
+		reply(req, -ERR_NOMEM, 0, NULL, 0);
 		return;
 	}
-	if (t.writable)
+	if (wr)
 		of->f.writable = 1;
+	if ((fl & FILE_O_TRUNC) && (rc = fat_truncate(&of->f, 0)) < 0) {
+		if (of->refs == 0)
+			fat_close(&of->f);
+		reply(req, rc, 0, NULL, 0);
+		return;
+	}
 	of->refs++;
+	of->writers += wr;
+	s->of = of;
+	fat_fstat(&of->f, &s->st);
+opened:
 	s->handle = next_handle++;
 	s->owner = req->addr;
-	s->of = of;
-	s->writable = t.writable;
-	if (req->offset & FILE_O_TRUNC) {
-		rc = fat_truncate(&of->f, 0);
-		if (rc < 0) {
-			session_close(s);
-			reply(req, rc, 0, 0, NULL, 0);
-			return;
-		}
-	}
+	s->flags = fl | (wr ? FILE_O_WRITE : 0);
 	watch(req->addr);
-	reply(req, 0, s->handle, of->f.size, NULL, 0);
+	to_file_stat(&s->st, &fs);
+	reply(req, 0, s->handle, &fs, sizeof(fs));
+}
+
+/* The file a READ/WRITE/INFO targets: a session's, or path's (one-off).
+ * *tmp holds a one-off file nobody has open. */
+static int
+target(const struct ts_packet *req, struct session **sp, struct fat_file **fp,
+       struct fat_file *tmp)
+{
+	static char path[IPC_NAME_MAX + 1];
+	struct ofile *of;
+	int rc;
+
+	*sp = NULL;
+	*fp = NULL;
+	if (req->handle != 0) {
+		*sp = find_session(req);
+		if (*sp == NULL)
+			return -ERR_BADF;
+		if ((*sp)->of == NULL)
+			return -ERR_ISDIR;
+		if ((*sp)->of->dead)
+			return -ERR_NOENT;
+		*fp = &(*sp)->of->f;
+		return 0;
+	}
+	rc = path_of(req->name, req->name_len, path);
+	if (rc == 0)
+		rc = fat_open(&vol, path, 0, tmp);
+	if (rc < 0)
+		return rc;
+	of = find_ofile(tmp);
+	*fp = of != NULL ? &of->f : tmp;
+	return 0;
 }
 
 static void
-do_read(const struct ts_packet *req, const char *path)
+op_read(const struct ts_packet *req)
 {
-	struct session *s = NULL;
-	struct fat_file t, *f = &t;
+	struct fat_file tmp, *f;
+	struct session *s;
 	long n;
-	int rc;
+	int rc = target(req, &s, &f, &tmp);
 
-	if (req->len > FILE_IO_MAX || req->offset > 0xffffffffu) {
-		reply(req, req->len > FILE_IO_MAX ? -ERR_TOOBIG : 0, 0, 0,
-		      NULL, 0);
-		return;
-	}
-	if (req->handle != 0) {
-		s = find_session(req);
-		if (s == NULL) {
-			reply(req, -ERR_INVAL, 0, 0, NULL, 0);
-			return;
-		}
-		f = &s->of->f;
-	} else if ((rc = fat_open(&vol, path, 0, &t)) < 0) {
-		reply(req, rc, 0, 0, NULL, 0);
+	if (rc == 0 && ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE ||
+			req->len == 0))
+		rc = -ERR_INVAL;
+	else if (rc == 0 && req->len > FILE_IO_MAX)
+		rc = -ERR_TOOBIG;
+	else if (rc == 0 && s != NULL && !(s->flags & FILE_O_READ))
+		rc = -ERR_BADF;
+	if (rc < 0 || req->offset > 0xffffffffu) {
+		reply(req, rc, 0, NULL, 0);
 		return;
 	}
 	n = fat_read(f, (uint32_t)req->offset, iobuf, req->len);
-	reply(req, (int)n, req->handle, req->offset, iobuf,
-	      n > 0 ? (size_t)n : 0);
+	reply(req, (int)n, 0, iobuf, n > 0 ? (size_t)n : 0);
 }
 
 static void
-do_write(const struct ts_packet *req)
+op_write(const struct ts_packet *req)
 {
-	struct session *s = find_session(req);
-	long n;
+	int kind = req->flags & PKT_DATA_MASK, rc, was_writable;
+	struct fat_file tmp, *f;
+	struct session *s;
+	uint32_t old;
+	uint64_t off;
+	long n = 0;
 
-	if (s == NULL)
-		n = -ERR_INVAL;
-	else if (!s->writable)
-		n = -ERR_PERM;
-	else if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE)
-		n = -ERR_INVAL;
-	else if (req->len > FILE_IO_MAX)
-		n = -ERR_TOOBIG;
-	else if (req->offset > 0xffffffffu)
-		n = -FAT_ERR_FBIG;
-	else
-		n = fat_write(&s->of->f, (uint32_t)req->offset,
-			      (const void *)(uintptr_t)req->data, req->len);
-	reply(req, (int)n, req->handle, 0, NULL, 0);
-}
-
-static uint32_t
-pack_time(const struct fat_tm *t)
-{
-	uint32_t date = (uint32_t)(t->year - 1980) << 9 | t->mon << 5 | t->day;
-
-	return date << 16 | (uint32_t)t->hour << 11 | t->min << 5 | t->sec / 2;
+	rc = target(req, &s, &f, &tmp);
+	if (rc == 0 && s != NULL && !(s->flags & FILE_O_WRITE))
+		rc = -ERR_BADF;
+	else if (rc == 0 && kind != PKT_DATA_NONE &&
+		 (req->len == 0 || req->len > FILE_IO_MAX))
+		rc = req->len ? -ERR_TOOBIG : -ERR_INVAL;
+	if (rc < 0) {
+		reply(req, rc, 0, NULL, 0);
+		return;
+	}
+	/* A one-off write: the file must not be read-only. */
+	was_writable = f->writable;
+	if (s == NULL && !(f->attr & FAT_ATTR_RDONLY))
+		f->writable = 1;
+	old = f->size;
+	if (kind == PKT_DATA_NONE) {
+		if (req->offset > 0xffffffffu)
+			rc = req->offset == FILE_APPEND ? -ERR_INVAL : -ERR_TOOBIG;
+		else
+			rc = fat_truncate(f, (uint32_t)req->offset);
+	} else {
+		off = req->offset == FILE_APPEND ? f->size : req->offset;
+		if (off + req->len > 0xffffffffu) {
+			rc = -ERR_TOOBIG;
+		} else {
+			n = fat_write(f, (uint32_t)off,
+				      (const void *)(uintptr_t)req->data,
+				      req->len);
+			rc = n < 0 ? (int)n : n < (long)req->len ?
+			     -ERR_NOSPC : (int)n;
+			if (rc < 0 && f->size != old)
+				fat_truncate(f, old);   /* all or nothing */
+		}
+	}
+	f->writable = (uint8_t)was_writable;
+	reply(req, rc, 0, NULL, 0);
 }
 
 static void
-do_info(const struct ts_packet *req, const char *path)
+op_info(const struct ts_packet *req)
 {
-	struct file_volinfo vi;
-	struct file_info fi;
+	static char path[IPC_NAME_MAX + 1];
+	struct file_fsinfo fi;
+	struct file_stat fs;
 	struct fat_statfs sf;
 	struct fat_stat st;
 	struct session *s;
 	int rc;
 
-	if (req->handle == 0 && req->name_len == 0) {
+	if (req->offset == FILE_INFO_FS) {
 		rc = fat_statfs(&vol, &sf);
-		memset(&vi, 0, sizeof(vi));
-		vi.cluster_bytes = sf.cluster_bytes;
-		vi.total_clusters = sf.total_clusters;
-		vi.free_clusters = sf.free_clusters;
-		vi.type = (uint32_t)sf.type;
-		reply(req, rc, 0, 0, rc == 0 ? &vi : NULL, sizeof(vi));
+		memset(&fi, 0, sizeof(fi));
+		fi.total_bytes = (uint64_t)sf.total_clusters * sf.cluster_bytes;
+		fi.free_bytes = (uint64_t)sf.free_clusters * sf.cluster_bytes;
+		fi.block_size = sf.cluster_bytes;
+		fi.fs_type = (uint32_t)sf.type;
+		reply(req, rc < 0 ? rc : (int)sizeof(fi), 0, &fi, sizeof(fi));
 		return;
 	}
-	if (req->handle != 0) {
+	if (req->offset != 0) {
+		rc = -ERR_INVAL;
+	} else if (req->handle != 0) {
 		s = find_session(req);
-		rc = s ? fat_fstat(&s->of->f, &st) : -ERR_INVAL;
+		rc = s == NULL ? -ERR_BADF : 0;
+		if (rc == 0 && s->of != NULL)
+			rc = s->of->dead ? -ERR_NOENT : fat_fstat(&s->of->f, &st);
+		else if (rc == 0)
+			st = s->st;
 	} else {
-		rc = fat_stat(&vol, path, &st);
+		rc = path_of(req->name, req->name_len, path);
+		if (rc == 0)
+			rc = fat_stat(&vol, path, &st);
 	}
-	memset(&fi, 0, sizeof(fi));
-	fi.size = st.size;
-	fi.is_dir = st.is_dir;
-	fi.attr = st.attr;
-	fi.mtime = pack_time(&st.mtime);
-	fi.ctime = pack_time(&st.ctime);
-	reply(req, rc, req->handle, fi.size, rc == 0 ? &fi : NULL, sizeof(fi));
+	if (rc == 0)
+		to_file_stat(&st, &fs);
+	reply(req, rc < 0 ? rc : (int)sizeof(fs), req->handle, &fs, sizeof(fs));
 }
 
 static void
-do_list(const struct ts_packet *req, const char *path)
+op_list(const struct ts_packet *req, const char *path)
 {
 	static struct fat_dirent e;
 	struct file_dirent *r;
@@ -379,84 +546,108 @@ do_list(const struct ts_packet *req, const char *path)
 
 	rc = fat_opendir(&vol, path, &d);
 	while (rc == 0 && (rc = fat_readdir(&d, &e)) > 0) {
-		if (skip++ < req->offset) {
-			rc = 0;
+		rc = 0;
+		if (skip++ < req->offset)
 			continue;
-		}
 		nl = strlen(e.name);
-		rl = FILE_DIRENT_LEN(nl);
-		if (used + rl > sizeof(iobuf)) {
-			rc = 0;
+		if (nl == 0 || nl > IPC_NAME_MAX)
+			continue;               /* not expressible as a path */
+		rl = (sizeof(*r) + nl + 7) & ~(size_t)7;
+		if (used + rl > FILE_LIST_MAX)
 			break;
-		}
 		r = (struct file_dirent *)(void *)(iobuf + used);
 		memset(r, 0, rl);
 		r->rec_len = (uint16_t)rl;
 		r->name_len = (uint16_t)nl;
-		r->is_dir = e.st.is_dir;
-		r->attr = e.st.attr;
-		r->size = e.st.size;
-		r->mtime = pack_time(&e.st.mtime);
+		r->type = e.st.is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
+		r->size = e.st.is_dir ? 0 : e.st.size;
+		r->mtime = to_epoch(&e.st.mtime);
 		memcpy(r->name, e.name, nl);
 		used += rl;
 		count++;
-		rc = 0;
 	}
-	if (rc < 0)
-		reply(req, rc, 0, 0, NULL, 0);
-	else
-		reply(req, count, 0, req->offset + (uint64_t)count, iobuf, used);
+	reply(req, rc < 0 ? rc : count, 0, iobuf, used);
 }
 
-static void
-do_delete(const struct ts_packet *req, const char *path)
+/* Delete the file at path, which may be open for reading (not writing). */
+static int
+delete_file(const char *path)
 {
-	struct fat_stat st;
-	int rc = fat_stat(&vol, path, &st);
-
-	if (rc == 0 && st.is_dir)
-		rc = fat_rmdir(&vol, path);
-	else if (rc == 0)
-		rc = path_is_open(path) ? -ERR_BUSY : fat_unlink(&vol, path);
-	reply(req, rc, 0, 0, NULL, 0);
-}
-
-static void
-do_rename(const struct ts_packet *req, const char *path)
-{
-	static char to[FAT_PATH_MAX];
+	struct ofile *of = path_ofile(path);
 	int rc;
 
-	if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE ||
-	    req->len >= sizeof(to)) {
-		rc = req->len >= sizeof(to) ? -ERR_TOOBIG : -ERR_INVAL;
-	} else {
-		memcpy(to, (const void *)(uintptr_t)req->data, req->len);
-		to[req->len] = '\0';
-		if (strlen(to) != req->len)
-			rc = -ERR_INVAL;
-		else if (path_is_open(path) || path_is_open(to))
-			rc = -ERR_BUSY;
-		else
-			rc = fat_rename(&vol, path, to);
-	}
-	reply(req, rc, 0, 0, NULL, 0);
+	if (of != NULL && of->writers > 0)
+		return -ERR_BUSY;
+	rc = fat_unlink(&vol, path);
+	if (rc == 0 && of != NULL)
+		of->dead = 1;           /* its readers get -ERR_NOENT */
+	return rc;
 }
 
 static void
-do_create(const struct ts_packet *req, const char *path)
+op_delete(const struct ts_packet *req, const char *path)
+{
+	struct fat_stat st;
+	int rc = strcmp(path, "/") == 0 ? -ERR_BUSY : fat_stat(&vol, path, &st);
+
+	if (rc == 0)
+		rc = st.is_dir ? fat_rmdir(&vol, path) : delete_file(path);
+	reply(req, rc, 0, NULL, 0);
+}
+
+static void
+op_rename(const struct ts_packet *req, const char *path)
+{
+	static char to[IPC_NAME_MAX + 1];
+	struct ofile *src, *dst = NULL;
+	struct fat_stat st;
+	struct fat_file t;
+	int rc;
+
+	if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE)
+		rc = -ERR_INVAL;
+	else
+		rc = path_of((const char *)(uintptr_t)req->data, req->len, to);
+	if (rc == 0 && (strcmp(path, "/") == 0 || strcmp(to, "/") == 0))
+		rc = -ERR_BUSY;
+	if (rc == 0 && fat_stat(&vol, to, &st) == 0) {
+		if (st.is_dir)
+			rc = -ERR_EXIST;
+		else if ((dst = path_ofile(to)) != NULL && dst->writers > 0)
+			rc = -ERR_BUSY;
+	}
+	if (rc < 0) {
+		reply(req, rc, 0, NULL, 0);
+		return;
+	}
+	src = path_ofile(path);
+	if (src == dst)
+		dst = NULL;             /* the same file (case change) */
+	rc = fat_rename(&vol, path, to);
+	if (rc == 0 && dst != NULL)
+		dst->dead = 1;
+	/* An open file's entry moved: follow it. */
+	if (rc == 0 && src != NULL && fat_open(&vol, to, 0, &t) == 0) {
+		src->f.ent_sector = t.ent_sector;
+		src->f.ent_off = t.ent_off;
+	}
+	reply(req, rc, 0, NULL, 0);
+}
+
+static void
+op_create(const struct ts_packet *req, const char *path)
 {
 	struct fat_file t;
 	int rc;
 
 	if (req->offset == FILE_CREATE_DIR)
 		rc = fat_mkdir(&vol, path);
-	else if (req->offset == 0)
+	else if (req->offset == FILE_CREATE_FILE)
 		rc = fat_open(&vol, path, FAT_O_CREAT | FAT_O_EXCL | FAT_O_WRITE,
 			      &t);
 	else
 		rc = -ERR_INVAL;
-	reply(req, rc, 0, 0, NULL, 0);
+	reply(req, rc, 0, NULL, 0);
 }
 
 static void
@@ -465,11 +656,10 @@ handle(struct ts_packet *req)
 	static char path[IPC_NAME_MAX + 1];
 	struct session *s;
 	unsigned i;
+	int rc;
 
-	if (req->flags & PKT_REPLY)
-		return;                 /* late block replies, WATCH answers */
 	if (req->opcode == OP_TERMINATE && (req->flags & PKT_KERNEL)) {
-		for (i = 0; i < FILE_MAX_OPEN; i++) {
+		for (i = 0; i < MAX_OPEN; i++) {
 			if (sessions[i].handle != 0 &&
 			    sessions[i].owner == req->handle)
 				session_close(&sessions[i]);
@@ -478,48 +668,61 @@ handle(struct ts_packet *req)
 		}
 		return;
 	}
-	if (get_path(req, path) < 0) {
-		reply(req, -ERR_INVAL, 0, 0, NULL, 0);
+	if (req->flags & PKT_REPLY) {
+		/* An OPEN reply the kernel could not deliver ends the session. */
+		if ((req->flags & PKT_KERNEL) && req->opcode == OP_OPEN &&
+		    (s = find_session(req)) != NULL)
+			session_close(s);
 		return;
 	}
 	switch (req->opcode) {
-	case OP_OPEN:
-		do_open(req, path);
-		break;
 	case OP_CLOSE:
 		s = find_session(req);
 		if (s != NULL)
 			session_close(s);
-		reply(req, s ? 0 : -ERR_INVAL, 0, 0, NULL, 0);
-		break;
+		reply(req, s ? 0 : -ERR_BADF, 0, NULL, 0);
+		return;
 	case OP_READ:
-		do_read(req, path);
-		break;
+		op_read(req);
+		return;
 	case OP_WRITE:
-		do_write(req);
-		break;
+		op_write(req);
+		return;
 	case OP_INFO:
-		do_info(req, path);
-		break;
-	case OP_LIST:
-		do_list(req, path);
-		break;
-	case OP_CREATE:
-		do_create(req, path);
-		break;
-	case OP_DELETE:
-		do_delete(req, path);
-		break;
-	case OP_RENAME:
-		do_rename(req, path);
-		break;
+		op_info(req);
+		return;
 	case OP_FLUSH:
-		reply(req, fat_flush(&vol), 0, 0, NULL, 0);
+		rc = fat_flush(&vol);
+		if (rc == 0 && req->offset == FILE_FLUSH_UNMOUNT) {
+			rc = fat_unmount(&vol);
+			reply(req, rc, 0, NULL, 0);
+			exit(rc == 0 ? 0 : 1);
+		}
+		reply(req, rc, 0, NULL, 0);
+		return;
+	case OP_OPEN:
+	case OP_CREATE:
+	case OP_DELETE:
+	case OP_RENAME:
+	case OP_LIST:
 		break;
 	default:
-		reply(req, -ERR_NOTSUP, 0, 0, NULL, 0);
-		break;
+		reply(req, -ERR_NOTSUP, 0, NULL, 0);
+		return;
 	}
+	rc = path_of(req->name, req->name_len, path);
+	if (rc < 0)
+		reply(req, rc, 0, NULL, 0);
+	else if (req->opcode == OP_OPEN)
+		op_open(req, path);
+	else if (req->opcode == OP_CREATE)
+		op_create(req, path);
+	else if (req->opcode == OP_DELETE)
+		op_delete(req, path);
+	else if (req->opcode == OP_RENAME)
+		op_rename(req, path);
+	else
+		op_list(req, path);
 }
 
 /* Find the block service (it may still be starting) and its geometry. */
@@ -564,8 +767,8 @@ main(int argc, char **argv)
 		else if (strncmp(argv[i], "name=", 5) == 0)
 			name = argv[i] + 5;
 	}
-	if (blkname == NULL || name == NULL) {
-		printf("fat: usage: fat blk=<block service> name=<service>\n");
+	if (blkname == NULL || name == NULL || name[0] != '/') {
+		printf("fat: usage: fat blk=<block service> name=/<mount point>\n");
 		return 1;
 	}
 	rc = dux_init(RING);
@@ -577,7 +780,7 @@ main(int argc, char **argv)
 	}
 	dev = (struct fat_dev){ NULL, blk_read, blk_write, blk_flush, blk_size,
 				bytes / blk_size };
-	rc = fat_mount(&vol, &dev, NULL, NULL, 0);
+	rc = fat_mount(&vol, &dev, clock_now, NULL, 0);
 	if (rc < 0) {
 		printf("fat: %s: cannot mount: %s (%s)\n", blkname,
 		       ts_strerror(rc), vol.reason);

@@ -1,23 +1,23 @@
 /*
  * FAT server test (tests/node/fat.cmake): a FAT16 disk made by
  * tests/host/fat_node_image.py is attached as virtio-blk.  Start pci (which
- * spawns virtio-blk -> blk0), then `fat blk=blk0 name=fat0`; read the
+ * spawns virtio-blk -> blk0), then `fat blk=blk0 name=/disk`; read the
  * host's files, write, rename and delete through the file protocol
- * (fs/include/fs/fileproto.h), list, check the errors.  After poweroff
+ * (<tessera/proto_file.h>), list, check the errors.  After poweroff
  * fat_node_image_check runs fsck.fat and mtools on the image.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <dux/dux.h>
-#include <fs/fileproto.h>
+#include <tessera/proto_file.h>
 #include "ttest.h"
 
 #define WAIT_NS   (20ull * 1000000000)
 #define BIG       100000u
 #define GUEST     141072u
 
-static uint8_t buf[FILE_IO_MAX];
+static uint8_t buf[FILE_IO_MAX];	/* a reply's COPY data */
 static long fs;
 
 static uint8_t
@@ -51,13 +51,13 @@ call(unsigned op, const char *path, uint64_t handle, uint64_t off,
 static int
 start(void)
 {
-	static const char *const args[] = { "blk=blk0", "name=fat0", NULL };
+	static const char *const args[] = { "blk=blk0", "name=/disk", NULL };
 	uint64_t end = ts_now() + WAIT_NS;
 
 	TT_EQ(dux_init(64), 0);
 	TT_CHECK(ts_spawn("pci", NULL, 0, SPAWN_PRIV) > 0);
 	TT_CHECK(ts_spawn("fat", args, 0, 0) > 0);
-	while ((fs = dux_lookup("fat0")) < 0 && ts_now() < end)
+	while ((fs = dux_lookup("/disk")) < 0 && ts_now() < end)
 		sys_sleep(10 * 1000000);
 	TT_CHECK(fs > 0);
 	return 0;
@@ -66,23 +66,24 @@ start(void)
 static int
 read_host_files(void)
 {
+	struct file_stat *st = (struct file_stat *)(void *)buf;
 	struct ts_packet rep;
 	uint64_t h;
-	uint32_t off, i;
-	int n;
+	uint32_t i;
 
 	TT_EQ(call(OP_READ, "/hello.txt", 0, 0, 100, NULL, &rep), 20);
 	TT_CHECK(memcmp(buf, "hello from the host\n", 20) == 0);
-	TT_EQ(call(OP_OPEN, "/DIR/long FILE name.bin", 0, 0, 0, NULL, &rep), 0);
-	TT_EQ(rep.offset, BIG);
+	TT_EQ(call(OP_OPEN, "/DIR/long FILE name.bin", 0, FILE_O_READ, 0, NULL,
+		   &rep), 0);
+	TT_EQ(st->size, BIG);
+	TT_EQ(st->type, FILE_TYPE_FILE);
 	h = rep.handle;
 	TT_CHECK(h != 0);
-	for (off = 0; off < BIG; off += (uint32_t)n) {
-		n = call(OP_READ, NULL, h, off, FILE_IO_MAX, NULL, &rep);
-		TT_CHECK(n > 0);
-		for (i = 0; i < (uint32_t)n; i++)
-			TT_EQ(buf[i], pat(1, off + i));
-	}
+	TT_EQ(call(OP_READ, NULL, h, 0, FILE_IO_MAX, NULL, &rep), (int)BIG);
+	for (i = 0; i < BIG; i++)
+		TT_EQ(buf[i], pat(1, i));
+	TT_EQ(call(OP_READ, NULL, h, 70000, 5, NULL, &rep), 5);
+	TT_EQ(buf[4], pat(1, 70004));
 	TT_EQ(call(OP_READ, NULL, h, BIG, 10, NULL, &rep), 0);
 	TT_EQ(call(OP_CLOSE, NULL, h, 0, 0, NULL, &rep), 0);
 	printf("fatfs: host files read back (%u bytes)\n", BIG);
@@ -92,24 +93,27 @@ read_host_files(void)
 static int
 write_files(void)
 {
-	static uint8_t w[FILE_IO_MAX];
+	static uint8_t w[150000];
 	static const char to[] = "/newdir/hello renamed.txt";
 	struct ts_packet rep;
-	uint32_t off, n, i;
+	uint32_t i;
 	uint64_t h;
 
+	for (i = 0; i < sizeof(w); i++)
+		w[i] = pat(2, i);
 	TT_EQ(call(OP_CREATE, "/newdir", 0, FILE_CREATE_DIR, 0, NULL, &rep), 0);
 	TT_EQ(call(OP_OPEN, "/newdir/Guest File.txt", 0,
-		   FILE_O_WRITE | FILE_O_CREAT, 0, NULL, &rep), 0);
+		   FILE_O_READ | FILE_O_WRITE | FILE_O_CREAT, 0, NULL, &rep), 0);
 	h = rep.handle;
-	for (off = 0; off < GUEST; off += n) {
-		n = GUEST - off < FILE_IO_MAX ? GUEST - off : FILE_IO_MAX;
-		for (i = 0; i < n; i++)
-			w[i] = pat(2, off + i);
-		TT_EQ(call(OP_WRITE, NULL, h, off, n, w, &rep), (int)n);
-	}
-	TT_EQ(call(OP_INFO, NULL, h, 0, 0, NULL, &rep), 0);
-	TT_EQ(((struct file_info *)(void *)buf)->size, GUEST);
+	TT_EQ(call(OP_WRITE, NULL, h, 0, 100000, w, &rep), 100000);
+	TT_EQ(call(OP_WRITE, NULL, h, FILE_APPEND, 50000, w + 100000, &rep),
+	      50000);
+	TT_EQ(call(OP_WRITE, NULL, h, GUEST, 0, NULL, &rep), 0);  /* size */
+	TT_EQ(call(OP_INFO, NULL, h, 0, 0, NULL, &rep),
+	      (int)sizeof(struct file_stat));
+	TT_EQ(((struct file_stat *)(void *)buf)->size, GUEST);
+	TT_EQ(call(OP_READ, NULL, h, GUEST - 3, 100, NULL, &rep), 3);
+	TT_EQ(buf[2], pat(2, GUEST - 1));
 	TT_EQ(call(OP_CLOSE, NULL, h, 0, 0, NULL, &rep), 0);
 	TT_EQ(call(OP_RENAME, "/hello.txt", 0, 0, strlen(to), to, &rep), 0);
 	TT_EQ(call(OP_DELETE, "/dir/Long file name.bin", 0, 0, 0, NULL, &rep),
@@ -136,7 +140,7 @@ check_list(const char *path, const char *const *names, const long *sizes,
 		TT_CHECK(at + sizeof(*e) <= rep.len);
 		TT_EQ(e->name_len, strlen(names[i]));
 		TT_CHECK(memcmp(e->name, names[i], e->name_len) == 0);
-		TT_EQ(e->is_dir, sizes[i] < 0);
+		TT_EQ(e->type, sizes[i] < 0 ? FILE_TYPE_DIR : FILE_TYPE_FILE);
 		if (sizes[i] >= 0)
 			TT_EQ(e->size, sizes[i]);
 		at += e->rec_len;
@@ -153,18 +157,19 @@ listing(void)
 	static const char *const nd[] = { "Guest File.txt",
 					  "hello renamed.txt" };
 	static const long ns[] = { GUEST, 20 };
-	struct file_volinfo *vi = (struct file_volinfo *)(void *)buf;
+	struct file_fsinfo *fi = (struct file_fsinfo *)(void *)buf;
 	struct ts_packet rep;
 
 	if (check_list("/", root, rs, 2) || check_list("/newdir", nd, ns, 2))
 		return 1;
-	TT_EQ(call(OP_INFO, NULL, 0, 0, 0, NULL, &rep), 0);
-	TT_EQ(vi->type, 16);
-	TT_EQ(vi->cluster_bytes, 2048);
-	TT_CHECK(vi->free_clusters > 0 && vi->free_clusters < vi->total_clusters);
-	printf("fatfs: listing matches, %llu of %llu clusters free\n",
-	       (unsigned long long)vi->free_clusters,
-	       (unsigned long long)vi->total_clusters);
+	TT_EQ(call(OP_INFO, "/", 0, FILE_INFO_FS, 0, NULL, &rep),
+	      (int)sizeof(*fi));
+	TT_EQ(fi->fs_type, 16);
+	TT_EQ(fi->block_size, 2048);
+	TT_CHECK(fi->free_bytes > 0 && fi->free_bytes < fi->total_bytes);
+	printf("fatfs: listing matches, %llu of %llu bytes free\n",
+	       (unsigned long long)fi->free_bytes,
+	       (unsigned long long)fi->total_bytes);
 	return 0;
 }
 
@@ -172,21 +177,31 @@ static int
 errors(void)
 {
 	struct ts_packet rep;
-	uint64_t h;
+	uint64_t h, hw;
 
-	TT_EQ(call(OP_OPEN, "/nope", 0, 0, 0, NULL, &rep), -ERR_NOENT);
-	TT_EQ(call(OP_DELETE, "/newdir", 0, 0, 0, NULL, &rep), -ERR_BUSY);
-	TT_EQ(call(OP_OPEN, "/dir/keep.txt", 0, 0, 0, NULL, &rep), 0);
+	TT_EQ(call(OP_OPEN, "/nope", 0, FILE_O_READ, 0, NULL, &rep), -ERR_NOENT);
+	TT_EQ(call(OP_DELETE, "/newdir", 0, 0, 0, NULL, &rep), -ERR_NOTEMPTY);
+	TT_EQ(call(OP_DELETE, "/", 0, 0, 0, NULL, &rep), -ERR_BUSY);
+	TT_EQ(call(OP_OPEN, "/dir/keep.txt", 0, FILE_O_READ, 0, NULL, &rep), 0);
 	h = rep.handle;
-	TT_EQ(call(OP_WRITE, NULL, h, 0, 1, "x", &rep), -ERR_PERM);
-	TT_EQ(call(OP_DELETE, "/dir/keep.txt", 0, 0, 0, NULL, &rep), -ERR_BUSY);
+	TT_EQ(call(OP_WRITE, NULL, h, 0, 1, "x", &rep), -ERR_BADF);
 	TT_EQ(call(OP_READ, NULL, h, 0, FILE_IO_MAX + 1, NULL, &rep),
 	      -ERR_TOOBIG);
+	TT_EQ(call(OP_OPEN, "/dir/keep.txt", 0, FILE_O_WRITE, 0, NULL, &rep), 0);
+	hw = rep.handle;
+	TT_EQ(call(OP_DELETE, "/dir/keep.txt", 0, 0, 0, NULL, &rep), -ERR_BUSY);
+	TT_EQ(call(OP_CLOSE, NULL, hw, 0, 0, NULL, &rep), 0);
 	TT_EQ(call(OP_CLOSE, NULL, h, 0, 0, NULL, &rep), 0);
-	TT_EQ(call(OP_CLOSE, NULL, h, 0, 0, NULL, &rep), -ERR_INVAL);
+	TT_EQ(call(OP_CLOSE, NULL, h, 0, 0, NULL, &rep), -ERR_BADF);
+	TT_EQ(call(OP_OPEN, "/newdir", 0, FILE_O_WRITE, 0, NULL, &rep),
+	      -ERR_ISDIR);
+	TT_EQ(call(OP_OPEN, "/dir/keep.txt/x", 0, FILE_O_READ, 0, NULL, &rep),
+	      -ERR_NOTDIR);
 	TT_EQ(call(OP_MAP, "/", 0, 0, 0, NULL, &rep), -ERR_NOTSUP);
 	TT_EQ(call(OP_CREATE, "/dir/keep.txt", 0, 0, 0, NULL, &rep), -ERR_EXIST);
 	TT_EQ(call(OP_OPEN, "relative", 0, 0, 0, NULL, &rep), -ERR_INVAL);
+	TT_EQ(call(OP_OPEN, "/a//b", 0, 0, 0, NULL, &rep), -ERR_INVAL);
+	TT_EQ(call(OP_RENAME, "/newdir", 0, 0, 4, "/dir", &rep), -ERR_EXIST);
 	TT_EQ(call(OP_FLUSH, NULL, 0, 0, 0, NULL, &rep), 0);
 	printf("fatfs: errors as documented\n");
 	return 0;
