@@ -21,12 +21,6 @@ libc_ipc(void)
 }
 
 int
-libc_program_owns_ipc(void)
-{
-	return dux_hdr() && !libc_made_area;
-}
-
-int
 libc_call(ts_addr to, const struct ts_packet *req, struct ts_packet *rep)
 {
 	int r = libc_ipc();

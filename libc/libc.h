@@ -16,8 +16,6 @@
 
 /* Set up the task's IPC area unless the program already did; 0 or -ERR_*. */
 int libc_ipc(void);
-/* Nonzero when the program set up the IPC area itself (before libc). */
-int libc_program_owns_ipc(void);
 /* Request/reply with no time limit (a dead server completes with
  * -ERR_CLOSED).  Returns rep->status or -ERR_*; on return the caller owns
  * rep's data (libc_data_done). */

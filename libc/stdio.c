@@ -4,14 +4,14 @@
  * exists, otherwise stdout and stderr go to the kernel log (sys_log, one
  * call per line: the kernel prefixes the task name) and stdin is at its end.
  *
- * Which one is decided once, at the first use:
- *   - TS_STDIO=log in the environment: the kernel log;
- *   - no "console" service, or the caller is the console: the kernel log;
- *   - the program set up its IPC area itself (servers, drivers, tests speak
- *     IPC themselves; their output is diagnostics, and a driver under the
- *     console writing to it synchronously could deadlock): the kernel log,
- *     unless TS_STDIO=console;
- *   - otherwise the console (libc sets up the IPC area).
+ * Which one is decided once, at the first use: the console only when the
+ * environment says TS_STDIO=console and a "console" service other than the
+ * caller exists; otherwise the kernel log.  init starts the shell with
+ * TS_STDIO=console and children inherit the environment, so programs run
+ * from the shell write to the console, while servers and drivers (started
+ * with an empty environment) keep their diagnostics on the log: a driver
+ * under the console writing to it could deadlock, and a server must be
+ * free to set up its own IPC area after its first printf.
  * Console output is line buffered: sent as one OP_WRITE (COPY) at '\n', when
  * the buffer is full, on fflush, before a read from stdin, and at exit;
  * "\n" goes as it is.  If the console fails (it died), output falls back to
@@ -47,12 +47,10 @@ decide(void)
 		return;
 	mode = MODE_LOG;
 	const char *pref = getenv("TS_STDIO");
-	if (pref && !strcmp(pref, "log"))
+	if (!pref || strcmp(pref, "console"))
 		return;
 	long tid = sys_svc_lookup(CONSOLE_SERVICE, strlen(CONSOLE_SERVICE));
 	if (tid < 0 || tid == sys_task_self())
-		return;
-	if (libc_program_owns_ipc() && !(pref && !strcmp(pref, "console")))
 		return;
 	if (libc_ipc() < 0)
 		return;

@@ -803,6 +803,7 @@ t_console(int argc, char **argv)
 	TT_EQ(dux_register("console"), 0);
 	printf("libc: console test: this line goes to the log (the console is this task)\n");
 	const char *av[] = { "_con_child", NULL };
+	setenv("TS_STDIO", "console", 1);	/* what init gives the shell */
 	long child = ts_spawn(SELF, av, 0, SPAWN_PRIV | SPAWN_STOPPED);
 	TT_CHECK(child > 0);
 	TT_EQ(serve_console(child, input, &cap), 0);
@@ -812,7 +813,7 @@ t_console(int argc, char **argv)
 			printf("write %d: \"%s\", want \"%s\"\n", i, cap.w[i], want[i]);
 		TT_CHECK(strcmp(cap.w[i], want[i]) == 0);
 	}
-	/* TS_STDIO=log keeps a program on the kernel log. */
+	/* Without TS_STDIO=console a program stays on the kernel log. */
 	static const char *const logenv[] = { "TS_STDIO=log", NULL };
 	const char *hav[] = { "_log_child", NULL };
 	child = ts_spawn_env(SELF, hav, logenv, 0, SPAWN_PRIV | SPAWN_STOPPED);
@@ -863,7 +864,8 @@ t_wc_cp(int argc, char **argv)
 	/* wc with a relative path (PWD from the environment), output on the
 	 * console this test serves. */
 	TT_EQ(dux_register("console"), 0);
-	static const char *const env[] = { "PWD=/tmp/wc", NULL };
+	static const char *const env[] = { "PWD=/tmp/wc", "TS_STDIO=console", NULL };
+	setenv("TS_STDIO", "console", 1);	/* inherited by the ts_spawn below */
 	const char *wcav[] = { "out.txt", "bin2", NULL };
 	long child = ts_spawn_env("wc", wcav, env, 0, SPAWN_STOPPED);
 	TT_CHECK(child > 0);
