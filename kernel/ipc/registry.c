@@ -90,3 +90,24 @@ svc_task_exit(long tid)
 		if (svc[i].tid == tid)
 			svc[i].tid = 0;
 }
+
+/* Copy up to `max` entries from table index *pos on into out[]; *pos moves
+ * past the last index looked at (SVC_MAX at the end).  Returns the records
+ * filled. */
+unsigned
+svc_list(unsigned *pos, struct ts_svc_info *out, unsigned max)
+{
+	unsigned n = 0;
+
+	spin_lock(&ipc_lock);
+	for (; *pos < SVC_MAX && n < max; (*pos)++) {
+		if (!svc[*pos].tid)
+			continue;
+		struct ts_svc_info *r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->tid = svc[*pos].tid;
+		memcpy(r->name, svc[*pos].name, svc[*pos].len);
+	}
+	spin_unlock(&ipc_lock);
+	return n;
+}

@@ -51,15 +51,16 @@ phdr_read(const uint8_t *p, struct phdr *ph)
 	/* p_align at 48 is ignored: the page rule below is what we need */
 }
 
-/* Check the ELF header of img[0..size).  Returns NULL if it is acceptable
- * (and sets *phoff, *phnum), else the reason. */
+/* Check the ELF header of an image of `size` bytes whose first `avail`
+ * (<= size) are at img.  Returns NULL if it is acceptable (and sets *phoff,
+ * *phnum: the program headers lie in those bytes), else the reason. */
 static const char *
-ehdr_check(const uint8_t *img, size_t size, uint64_t *phoff, unsigned *phnum)
+ehdr_check(const uint8_t *img, size_t avail, size_t size, uint64_t *phoff, unsigned *phnum)
 {
 	uint64_t off;
 	unsigned n;
 
-	if (img == NULL || size < EHDR_SIZE)
+	if (img == NULL || size < EHDR_SIZE || avail < EHDR_SIZE)
 		return "truncated ELF header";
 	if (img[0] != 0x7f || img[1] != 'E' || img[2] != 'L' || img[3] != 'F')
 		return "bad ELF magic";
@@ -85,6 +86,8 @@ ehdr_check(const uint8_t *img, size_t size, uint64_t *phoff, unsigned *phnum)
 		return "too many program headers";
 	if (off > size || (uint64_t)n * PHDR_SIZE > size - off)
 		return "truncated program header";
+	if (off > avail || (uint64_t)n * PHDR_SIZE > avail - off)
+		return "program headers beyond the header part";
 	*phoff = off;
 	*phnum = n;
 	return NULL;
@@ -155,7 +158,7 @@ layout_check(const struct elf_info *info, const uint64_t *memend)
 
 /* Decode and check everything; NULL and *info filled, or the reason. */
 static const char *
-elf_decode(const uint8_t *img, size_t size, uint64_t va_limit,
+elf_decode(const uint8_t *img, size_t avail, size_t size, uint64_t va_limit,
 	   struct elf_info *info)
 {
 	uint64_t memend[ELF_MAX_SEGS];
@@ -164,7 +167,7 @@ elf_decode(const uint8_t *img, size_t size, uint64_t va_limit,
 	struct phdr ph;
 	const char *why;
 
-	why = ehdr_check(img, size, &phoff, &phnum);
+	why = ehdr_check(img, avail, size, &phoff, &phnum);
 	if (why != NULL)
 		return why;
 	info->entry = le64_get(img + 24);
@@ -194,12 +197,12 @@ elf_decode(const uint8_t *img, size_t size, uint64_t va_limit,
 	return layout_check(info, memend);
 }
 
-/* elf_check: see <kernel/elf.h>.  Also -ERR_INVAL ("no output") if `out`
- * is NULL; `why` may be NULL.  *out is untouched on failure; *why is set
- * to NULL on success. */
+/* elf_check_prefix: see <kernel/elf.h>.  Also -ERR_INVAL ("no output") if
+ * `out` is NULL; `why` may be NULL.  *out is untouched on failure; *why is
+ * set to NULL on success. */
 int
-elf_check(const void *img, size_t size, uint64_t va_limit,
-	  struct elf_info *out, const char **why)
+elf_check_prefix(const void *img, size_t avail, size_t size, uint64_t va_limit,
+		 struct elf_info *out, const char **why)
 {
 	struct elf_info info = { 0 };
 	const char *reason;
@@ -209,11 +212,20 @@ elf_check(const void *img, size_t size, uint64_t va_limit,
 			*why = "no output";
 		return -ERR_INVAL;
 	}
-	reason = elf_decode(img, size, va_limit, &info);
+	if (avail > size)
+		avail = size;
+	reason = elf_decode(img, avail, size, va_limit, &info);
 	if (why != NULL)
 		*why = reason;
 	if (reason != NULL)
 		return -ERR_BADEXEC;
 	*out = info;
 	return 0;
+}
+
+int
+elf_check(const void *img, size_t size, uint64_t va_limit,
+	  struct elf_info *out, const char **why)
+{
+	return elf_check_prefix(img, size, size, va_limit, out, why);
 }

@@ -1,5 +1,6 @@
 /*
- * Tasks: spawn from the boot image, exit, kill, wait; scheduling groups.
+ * Tasks: spawn from the boot image or from an ELF image in a task's memory,
+ * exit, kill, wait, listing; scheduling groups.
  *
  * Task ids: (generation << 12) | slot, so a stale id never names a new task
  * in the same slot.  A task that ends becomes a zombie until its parent
@@ -102,20 +103,66 @@ group_put(struct group *g)
 	kfree(g);
 }
 
-/* Build the address space of a new task from program `f`: segments from the
+/* Where a program's ELF image comes from: a boot-image file (physical
+ * memory the kernel reads in place) or a range of a user task's memory
+ * (task_spawn_image), copied in a page at a time through a bounce page. */
+struct image_src {
+	const struct initrd_file *f;	/* boot image, or NULL */
+	struct task *from;		/* else: [uva, uva + size) of this task */
+	uint64_t uva, size;
+	uint8_t *hdr;			/* from != NULL: first bytes (headers) */
+	size_t hdr_len;
+};
+
+/* Copy `n` bytes at offset `off` of the image to user address `va` of `vs`
+ * (mapped by the loader, any protection).  0 or -ERR_*; -ERR_FAULT when the
+ * source range of a user image is not readable. */
+static int
+image_fill(const struct image_src *src, struct vmspace *vs, uint64_t va, uint64_t off,
+	   uint64_t n)
+{
+	if (src->f)
+		return vm_fill(vs, va, src->f->pa + off, n);
+	uint64_t bounce_pa;
+	uint8_t *bounce = kheap_page_alloc(&bounce_pa);
+	int err = 0;
+	if (!bounce)
+		return -ERR_NOMEM;
+	while (n && !err) {
+		uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (chunk > n)
+			chunk = n;
+		err = vm_copyin(&src->from->vs, bounce, src->uva + off, chunk);
+		if (!err)
+			err = vm_fill(vs, va, bounce_pa, chunk);
+		va += chunk;
+		off += chunk;
+		n -= chunk;
+	}
+	kheap_page_free(bounce);
+	return err;
+}
+
+/* Build the address space of a new task from image `src`: segments from the
  * ELF image, a stack, and the arguments (name first, NUL-separated) copied to
  * the top of the stack. */
 static int
-load_program(struct task *t, const struct initrd_file *f, const char *args, size_t args_len)
+load_program(struct task *t, const struct image_src *src, const char *args, size_t args_len)
 {
+	uint64_t va_limit = TS_USER_TOP - TS_STACK_SIZE - PAGE_SIZE;
 	struct elf_info info;
 	const char *why = "?";
 	int err;
 
-	if (f->size > GIGA_SIZE - (f->pa & (GIGA_SIZE - 1)))
-		return -ERR_BADEXEC;
-	if (elf_check(kmap(KMAP_DATA, f->pa), f->size, TS_USER_TOP - TS_STACK_SIZE - PAGE_SIZE,
-		      &info, &why) < 0) {
+	if (src->f) {
+		const struct initrd_file *f = src->f;
+		if (f->size > GIGA_SIZE - (f->pa & (GIGA_SIZE - 1)))
+			return -ERR_BADEXEC;
+		err = elf_check(kmap(KMAP_DATA, f->pa), f->size, va_limit, &info, &why);
+	} else {
+		err = elf_check_prefix(src->hdr, src->hdr_len, src->size, va_limit, &info, &why);
+	}
+	if (err < 0) {
 		printk("spawn %s: bad executable: %s\n", t->name, why);
 		return -ERR_BADEXEC;
 	}
@@ -124,7 +171,7 @@ load_program(struct task *t, const struct initrd_file *f, const char *args, size
 	for (unsigned i = 0; i < info.nsegs; i++) {
 		const struct elf_seg *s = &info.seg[i];
 		if ((err = vm_alloc(&t->vs, s->vaddr, s->memsz, s->prot)) < 0 ||
-		    (err = vm_fill(&t->vs, s->file_va, f->pa + s->file_off, s->filesz)) < 0)
+		    (err = image_fill(src, &t->vs, s->file_va, s->file_off, s->filesz)) < 0)
 			return err;
 	}
 	uint64_t stack = TS_STACK_TOP - TS_STACK_SIZE;
@@ -142,17 +189,15 @@ load_program(struct task *t, const struct initrd_file *f, const char *args, size
 	return 0;
 }
 
-long
-task_spawn(const char *name, const char *args, size_t args_len,
-	   struct task *parent, struct group *g, int priv, long host, int stopped)
+/* Create a task named `name` from image `src`; see task_spawn. */
+static long
+spawn(const char *name, const struct image_src *src, const char *args, size_t args_len,
+      struct task *parent, struct group *g, int priv, long host, int stopped)
 {
-	struct initrd_file f;
 	size_t nlen = strnlen(name, TS_NAME_MAX + 1);
 
 	if (nlen == 0 || nlen > TS_NAME_MAX || args_len > TS_ARGS_MAX)
 		return -ERR_INVAL;
-	if (initrd_find(name, &f) < 0)
-		return -ERR_NOENT;
 	struct task *t = kmalloc(sizeof(*t));
 	if (!t)
 		return -ERR_NOMEM;
@@ -160,7 +205,7 @@ task_spawn(const char *name, const char *args, size_t args_len,
 	t->pinned = -1;
 	t->priv = priv;
 	t->host = host;
-	int err = load_program(t, &f, args, args_len);
+	int err = load_program(t, src, args, args_len);
 	if (err < 0) {
 		if (t->vs.root)
 			vm_destroy(&t->vs);
@@ -197,6 +242,40 @@ task_spawn(const char *name, const char *args, size_t args_len,
 		init_tid = tid;
 	spin_unlock(&sched_lock);
 	return tid;
+}
+
+long
+task_spawn(const char *name, const char *args, size_t args_len,
+	   struct task *parent, struct group *g, int priv, long host, int stopped)
+{
+	struct initrd_file f;
+	struct image_src src = { .f = &f };
+	size_t nlen = strnlen(name, TS_NAME_MAX + 1);
+
+	if (nlen == 0 || nlen > TS_NAME_MAX || args_len > TS_ARGS_MAX)
+		return -ERR_INVAL;
+	if (initrd_find(name, &f) < 0)
+		return -ERR_NOENT;
+	return spawn(name, &src, args, args_len, parent, g, priv, host, stopped);
+}
+
+long
+task_spawn_image(const char *name, uint64_t uva, uint64_t size, const char *args,
+		 size_t args_len, struct task *parent, struct group *g, int priv, long host,
+		 int stopped)
+{
+	struct image_src src = { .from = parent, .uva = uva, .size = size };
+
+	if (size > TS_IMAGE_MAX)
+		return -ERR_TOOBIG;
+	src.hdr_len = size < TS_IMAGE_HDR_MAX ? size : TS_IMAGE_HDR_MAX;
+	if (!(src.hdr = kmalloc(TS_IMAGE_HDR_MAX)))
+		return -ERR_NOMEM;
+	long r = vm_copyin(&parent->vs, src.hdr, uva, src.hdr_len);
+	if (r == 0)
+		r = spawn(name, &src, args, args_len, parent, g, priv, host, stopped);
+	kfree(src.hdr);
+	return r;
 }
 
 /* sched_lock held.  `child` ended: hand its status to a waiting parent, keep
@@ -524,4 +603,55 @@ group_owner_exit(long tid)
 		}
 		g = next;
 	}
+}
+
+static uint32_t
+info_state(const struct task *t)
+{
+	switch (t->state) {
+	case TASK_RUNNING:
+		return TS_TASK_RUNNING;
+	case TASK_RUNNABLE:
+		return TS_TASK_READY;
+	case TASK_SLEEPING:
+		return t->stopped ? TS_TASK_STOPPED : t->iowait ? TS_TASK_IPC : TS_TASK_SLEEPING;
+	case TASK_WAITING:
+		return TS_TASK_CHILD;
+	case TASK_ZOMBIE:
+		return TS_TASK_ZOMBIE;
+	default:
+		panic("info_state: task %ld in state %d", t->tid, t->state);
+	}
+}
+
+/* Describe up to `max` tasks from slot *pos on into out[]; *pos moves past
+ * the last slot looked at.  Returns the records filled.  `caller`'s own CPU
+ * time is brought up to date first. */
+unsigned
+task_list(struct task *caller, unsigned *pos, struct ts_task_info *out, unsigned max)
+{
+	unsigned n = 0;
+
+	spin_lock(&sched_lock);
+	for (; *pos < MAX_TASKS && n < max; (*pos)++) {
+		struct task *t = tasks[*pos];
+		if (!t)
+			continue;
+		struct ts_task_info *r = &out[n++];
+		if (t == caller)
+			sched_account(t);
+		memset(r, 0, sizeof(*r));
+		r->tid = t->tid;
+		r->parent = t->parent;
+		r->group = t->group ? t->group->id : 0;
+		r->state = info_state(t);
+		r->hart = t->hart;
+		r->cpu_ns = t->cpu_ticks * (1000000000ull / timebase_hz);
+		r->flags = (t->priv ? TS_TASKF_PRIV : 0) | (t->host ? TS_TASKF_SANDBOX : 0);
+		r->exit_status = t->state == TASK_ZOMBIE ? t->exit_status : 0;
+		memcpy(r->name, t->name, sizeof(r->name));
+		r->name[sizeof(r->name) - 1] = 0;
+	}
+	spin_unlock(&sched_lock);
+	return n;
 }

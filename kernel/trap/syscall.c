@@ -555,3 +555,96 @@ ksys_klog_read(struct task *t, char *buf, size_t len)
 	klog_consume(t, &c);
 	return n;
 }
+
+/* Listing calls: records are gathered a page at a time under the lock that
+ * guards the table, then copied out without it.  Only the records that fit
+ * in `len` are written (a bad pointer there kills the caller); the count of
+ * all of them is returned. */
+#define LIST_BATCH(type) ((unsigned)(PAGE_SIZE / sizeof(type)))
+
+static long
+ksys_task_list(struct task *t, struct ts_task_info *buf, size_t len)
+{
+	size_t room = len / sizeof(*buf);
+	unsigned pos = 0;
+	long total = 0;
+	struct ts_task_info *k = kmalloc(PAGE_SIZE);
+
+	if (!k)
+		return -ERR_NOMEM;
+	while (pos < MAX_TASKS) {
+		unsigned n = task_list(t, &pos, k, LIST_BATCH(*k));
+		if ((size_t)total < room) {
+			size_t put = room - (size_t)total < n ? room - (size_t)total : n;
+			if (vm_copyout(&t->vs, (uint64_t)(buf + total), k, put * sizeof(*k)) < 0) {
+				kfree(k);
+				task_fault(t, ERR_BADSYS, "bad task list buffer", (uint64_t)buf);
+			}
+		}
+		total += n;
+	}
+	kfree(k);
+	return total;
+}
+
+static long
+ksys_svc_list(struct task *t, struct ts_svc_info *buf, size_t len)
+{
+	size_t room = len / sizeof(*buf);
+	unsigned pos = 0;
+	long total = 0;
+	struct ts_svc_info *k = kmalloc(PAGE_SIZE);
+
+	if (!k)
+		return -ERR_NOMEM;
+	for (;;) {
+		unsigned n = svc_list(&pos, k, LIST_BATCH(*k));
+		if (n == 0)
+			break;
+		if ((size_t)total < room) {
+			size_t put = room - (size_t)total < n ? room - (size_t)total : n;
+			if (vm_copyout(&t->vs, (uint64_t)(buf + total), k, put * sizeof(*k)) < 0) {
+				kfree(k);
+				task_fault(t, ERR_BADSYS, "bad service list buffer", (uint64_t)buf);
+			}
+		}
+		total += n;
+	}
+	kfree(k);
+	return total;
+}
+
+static long
+ksys_task_spawn_image(struct task *t, const void *elf, size_t elf_len, const char *args,
+		      size_t args_len, long gid, unsigned flags)
+{
+	char kargs[TS_NAME_MAX + 1 + TS_ARGS_MAX];
+	uint8_t probe;
+
+	check_len(t, args_len, sizeof(kargs), "arguments over 2080 bytes");
+	copyin(t, kargs, args, args_len, "bad arguments pointer");
+	if (elf_len > TS_IMAGE_MAX)
+		return -ERR_TOOBIG;
+	/* Every page of the image must be readable: touch one byte of each. */
+	for (uint64_t va = (uint64_t)elf; elf_len && va < (uint64_t)elf + elf_len;
+	     va = (va | (PAGE_SIZE - 1)) + 1)
+		copyin(t, &probe, (const void *)va, 1, "bad image pointer");
+	if (flags & ~(SPAWN_PRIV | SPAWN_SANDBOX | SPAWN_STOPPED))
+		return -ERR_INVAL;
+	size_t name_len = strnlen(kargs, args_len < TS_NAME_MAX + 1 ? args_len : TS_NAME_MAX + 1);
+	if (name_len == 0 || name_len > TS_NAME_MAX || name_len == args_len)
+		return -ERR_INVAL;	/* empty, too long or not NUL-terminated */
+	if (elf_len == 0)
+		return -ERR_BADEXEC;
+	spin_lock(&sched_lock);
+	struct group *g = gid ? group_lookup(gid) : t->group;
+	spin_unlock(&sched_lock);
+	if (!g)
+		return -ERR_NOENT;
+	long r = task_spawn_image(kargs, (uint64_t)elf, elf_len, kargs + name_len + 1,
+				  args_len - name_len - 1, t, g, (flags & SPAWN_PRIV) && t->priv,
+				  (flags & SPAWN_SANDBOX) ? t->tid : 0, (flags & SPAWN_STOPPED) != 0);
+	if (r == -ERR_FAULT)	/* cannot happen after the probe, but never trust */
+		task_fault(t, ERR_BADSYS, "bad image pointer", (uint64_t)elf);
+	return r;
+}

@@ -2,6 +2,8 @@
 #ifndef TESSERA_ABI_H
 #define TESSERA_ABI_H
 
+#include <stdint.h>
+
 /* mem_alloc / mem_protect protections. */
 #define MEM_R 0x1u
 #define MEM_W 0x2u
@@ -62,5 +64,44 @@ enum ts_debug {
 	DEBUG_WRITE_TEXT,	/* kernel stores to its own text (W^X check) */
 	DEBUG_COUNT
 };
+
+/* task_list records (one per task, in slot order). */
+enum ts_task_state {
+	TS_TASK_RUNNING = 1,	/* on a hart now */
+	TS_TASK_READY,		/* runnable, waiting for a hart */
+	TS_TASK_SLEEPING,	/* sys_sleep */
+	TS_TASK_IPC,		/* io_wait: waiting for packets */
+	TS_TASK_CHILD,		/* task_wait: waiting for a child */
+	TS_TASK_STOPPED,	/* SPAWN_STOPPED, not started yet */
+	TS_TASK_ZOMBIE,		/* ended; its parent has not waited yet */
+};
+#define TS_TASKF_PRIV	 0x1u	/* privileged */
+#define TS_TASKF_SANDBOX 0x2u	/* spawned with SPAWN_SANDBOX */
+
+struct ts_task_info {
+	int64_t tid;
+	int64_t parent;		/* 0: none (or it ended) */
+	int64_t group;		/* scheduling group id; 0 for a zombie */
+	uint32_t state;		/* enum ts_task_state */
+	uint32_t hart;		/* hart index it runs on or last ran on */
+	uint64_t cpu_ns;	/* CPU time used (up to its last switch) */
+	uint32_t flags;		/* TS_TASKF_* */
+	int32_t exit_status;	/* TS_TASK_ZOMBIE: its status, else 0 */
+	char name[32];		/* program name, NUL-terminated */
+};
+_Static_assert(sizeof(struct ts_task_info) == 80, "ts_task_info is ABI");
+
+/* svc_list records. */
+struct ts_svc_info {
+	int64_t tid;
+	char name[64];		/* 1..63 bytes, NUL-terminated */
+};
+_Static_assert(sizeof(struct ts_svc_info) == 72, "ts_svc_info is ABI");
+
+/* task_spawn_image: largest ELF image taken from the caller's memory, and
+ * the most bytes of its header part (ELF header and program headers must
+ * lie in the first TS_IMAGE_HDR_MAX bytes, as every linker puts them). */
+#define TS_IMAGE_MAX	 (16ul << 20)
+#define TS_IMAGE_HDR_MAX 4096ul
 
 #endif

@@ -41,5 +41,14 @@ struct elf_info {
  */
 int elf_check(const void *img, size_t size, uint64_t va_limit,
 	      struct elf_info *out, const char **why);
+/*
+ * The same for an image of `size` bytes of which only the first `avail`
+ * are at `img` (the rest is copied later, segment by segment, from memory
+ * the checker must not read: task_spawn_image).  The ELF header and the
+ * program headers must lie in those `avail` bytes ("program headers beyond
+ * the header part" otherwise); segment bounds are checked against `size`.
+ */
+int elf_check_prefix(const void *img, size_t avail, size_t size, uint64_t va_limit,
+		     struct elf_info *out, const char **why);
 
 #endif

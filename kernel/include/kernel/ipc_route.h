@@ -4,6 +4,7 @@
 #define KERNEL_IPC_ROUTE_H
 
 #include <stdint.h>
+#include <tessera/abi.h>
 #include <kernel/ipc.h>
 
 struct task;
@@ -25,6 +26,9 @@ void ipc_notify_return(struct task *t) __attribute__((noreturn));
 long svc_register(struct task *t, const char *name, size_t len);
 long svc_unregister(struct task *t, const char *name, size_t len);
 long svc_lookup(const char *name, size_t len);
+/* Up to `max` entries from table index *pos on (advanced past the entries
+ * looked at; SVC_MAX ends); returns the records filled.  Takes ipc_lock. */
+unsigned svc_list(unsigned *pos, struct ts_svc_info *out, unsigned max);
 long irq_reserve(struct task *t, unsigned irq);
 long irq_complete(struct task *t, unsigned irq);
 long irq_defer(struct task *t, unsigned irq);

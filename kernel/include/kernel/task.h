@@ -83,6 +83,17 @@ void task_init(void);
  * tid or a negative error.  Caller need not hold sched_lock. */
 long task_spawn(const char *name, const char *args, size_t args_len,
 		struct task *parent, struct group *g, int priv, long host, int stopped);
+/* The same from the ELF image [uva, uva+size) in `parent`'s memory (see
+ * task_spawn_image in syscalls.def): -ERR_TOOBIG above TS_IMAGE_MAX,
+ * -ERR_BADEXEC for a bad image, -ERR_FAULT if the range is not readable. */
+long task_spawn_image(const char *name, uint64_t uva, uint64_t size, const char *args,
+		      size_t args_len, struct task *parent, struct group *g, int priv,
+		      long host, int stopped);
+/* Describe up to `max` tasks from slot *pos on (advanced past the slots
+ * looked at, MAX_TASKS at the end); returns the records filled.  Takes
+ * sched_lock. */
+unsigned task_list(struct task *caller, unsigned *pos, struct ts_task_info *out,
+		   unsigned max);
 struct task *task_lookup(long tid);	/* sched_lock held */
 struct task *task_live(long tid);	/* takes sched_lock; NULL if ended */
 void task_exit(struct task *t, int status) __attribute__((noreturn));	/* own task */

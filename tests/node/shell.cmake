@@ -1,0 +1,39 @@
+# MiniSH (shell/, docs/shell.md) and the system calls it needs: task_list,
+# svc_list, task_spawn_image (test_shell_sys), the shell driven through a
+# console the test serves (test_shell).  Both embed the stripped ELF file of
+# the exitcode program: the kernel spawns it from memory, the shell from a
+# file on ramfs.
+if(TESSERA_GUEST)
+	if(TARGET exitcode)
+		set(_sh_elf ${CMAKE_CURRENT_BINARY_DIR}/exitcode.stripped)
+		add_custom_command(OUTPUT ${_sh_elf}
+			COMMAND ${CMAKE_OBJCOPY} --strip-all $<TARGET_FILE:exitcode> ${_sh_elf}
+			DEPENDS exitcode VERBATIM)
+		set(_sh_elf_s ${CMAKE_CURRENT_BINARY_DIR}/exitcode_elf.S)
+		file(CONFIGURE OUTPUT ${_sh_elf_s} CONTENT
+"	.section .rodata
+	.globl exitcode_elf, exitcode_elf_end
+exitcode_elf:
+	.incbin \"${_sh_elf}\"
+exitcode_elf_end:
+")
+		set_source_files_properties(${_sh_elf_s} PROPERTIES OBJECT_DEPENDS ${_sh_elf})
+		tessera_program(test_shell_sys test_shell_sys.c ttest.c ${_sh_elf_s} ${_sh_elf})
+		if(TARGET sh AND TARGET ramfs)
+			tessera_program(test_shell test_shell.c ttest.c ${_sh_elf_s} ${_sh_elf})
+		endif()
+	endif()
+else()
+	tessera_node_test(NAME shell_sys PROGRAM test_shell_sys SMP 2 TIMEOUT 120
+		EXPECT "passed, 0 failed"
+		"spawn corrupt_mem: bad executable: bad ELF header size"
+		"shell_sys: 200 spawns from memory"
+		"killed: bad task list buffer"
+		"killed: bad service list buffer"
+		"killed: bad image pointer"
+		"killed: bad arguments pointer"
+		"killed: arguments over 2080 bytes"
+		FORBID "check failed")
+	tessera_node_test(NAME shell_sys_slots PROGRAM test_shell_sys SMP 2 TIMEOUT 120
+		KERNEL ${TESSERA_KERNEL_SLOTS} EXPECT "passed, 0 failed" FORBID "check failed")
+endif()
