@@ -82,17 +82,26 @@ def bootargs(init=None, args=(), extra=""):
     return " ".join(parts)
 
 
-def _device_args():
-    """Devices every node has.  None for now: no network, disk or GPU yet.
-
-    Later: virtio-blk-pci per disk, virtio-net-pci on a vde2 switch
-    (never user/tap/socket networking), virtio-gpu-pci.
-    """
-    return ["-nic", "none"]
+def _device_args(disks=(), gpu=False):
+    """Devices of a node: a virtio-blk-pci per disk image (blk0, blk1, ... in
+    order: the PCI server numbers them by slot), and with gpu a
+    virtio-gpu-pci plus a virtio-keyboard-pci.  No NIC unless a caller adds
+    one (never user/tap/socket networking)."""
+    argv = ["-nic", "none"]
+    for i, path in enumerate(disks):
+        if not os.path.isfile(path):
+            raise FileNotFoundError("no such disk image: %s" % path)
+        if "," in path:
+            raise QemuConfigError("disk image path must not contain ',': %s" % path)
+        argv += ["-drive", "if=none,id=disk%d,format=raw,file=%s" % (i, path),
+                 "-device", "virtio-blk-pci,drive=disk%d" % i]
+    if gpu:
+        argv += ["-device", "virtio-gpu-pci", "-device", "virtio-keyboard-pci"]
+    return argv
 
 
 def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
-              icount=False, qmp_socket=None, extra=()):
+              icount=False, qmp_socket=None, extra=(), disks=(), gpu=False, display=None):
     """Return the argv list that boots one Tessera node.
 
     kernel, initrd: paths to tessera.elf and initrd.img (must exist).
@@ -101,6 +110,11 @@ def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
     icount: deterministic instruction counting for benchmarks.
     qmp_socket: path of a UNIX socket for QMP control (server, no wait).
     extra: further QEMU arguments appended verbatim (for experiments).
+    disks: raw disk images, attached in order (the node sees blk0, blk1...).
+    gpu: add a virtio GPU and keyboard (the console=gpu node).
+    display: None = no window (-nographic: serial on stdio); else a QEMU
+    -display value ("gtk", "sdl", "vnc=:1", "none") with the serial still
+    on stdio.
     Raises QemuConfigError on a bad value, FileNotFoundError on a missing file.
     """
     smp = check_smp(smp)
@@ -118,11 +132,14 @@ def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
             "-initrd", initrd,
             "-smp", str(smp),
             "-m", mem,
-            "-nographic",
             "-no-reboot"]
+    if display is None:
+        argv += ["-nographic"]
+    else:
+        argv += ["-display", display, "-serial", "mon:stdio"]
     if bootargs:
         argv += ["-append", bootargs]
-    argv += _device_args()
+    argv += _device_args(disks, gpu)
     if icount:
         argv += ["-icount", "shift=0,sleep=off"]
     if gdb:

@@ -7,11 +7,17 @@
  *   3. the console (`console`, service console) on the UART or the GPU, as
  *      the boot argument console=uart|gpu says (default uart; gpu falls
  *      back to uart when no GPU comes up);
- * then greets from a task on every hart and stays as the node's anchor.
+ *   4. file systems: `ramfs /tmp`, and the FAT server on blk0 at /disk when
+ *      the node has a disk;
+ *   5. the shell: with the boot argument exec=SCRIPT (percent-encoded, as
+ *      cluster/launch --exec writes it) `sh -c SCRIPT` runs once and the
+ *      node powers off with its exit status; otherwise an interactive `sh`
+ *      on the console, started again whenever it ends.
  * Each step logs one line; a failed step is logged and skipped, so a node
  * without a UART or PCI still comes up as far as it can.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dux/dux.h>
@@ -21,6 +27,7 @@
 
 #define STEP_NS		(5ull * 1000000000)	/* a service's time to come up */
 #define FDT_BUF		(64u * 1024)
+#define SCRIPT_MAX	4096u
 
 static uint8_t fdt_buf[FDT_BUF] __attribute__((aligned(8)));
 
@@ -70,6 +77,81 @@ wait_service(const char *name, uint64_t ns)
 	return tid;
 }
 
+/* Decode %XX escapes of s in place; 0, or -1 on a bad escape. */
+static int
+unpercent(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		unsigned v = 0;
+		for (int i = 1; i <= 2; i++) {
+			char c = s[i];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				return -1;
+			v = v * 16 + (unsigned)d;
+		}
+		*o++ = (char)v;
+		s += 2;
+	}
+	*o = 0;
+	return 0;
+}
+
+/* Start `prog args...` and wait up to STEP_NS for service `svc`. */
+static int
+start_server(const char *prog, const char *const *argv, const char *svc)
+{
+	long tid = ts_spawn(prog, argv, 0, 0);
+
+	if (tid < 0) {
+		printf("init: %s: %s\n", prog, ts_strerror((int)tid));
+		return -1;
+	}
+	if (wait_service(svc, 2 * STEP_NS) < 0) {
+		printf("init: %s did not serve %s\n", prog, svc);
+		sys_task_kill(tid);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+mount_filesystems(void)
+{
+	static const char *const tmp[] = { "/tmp", NULL };
+	static const char *const disk[] = { "blk=blk0", "name=/disk", NULL };
+
+	if (start_server("ramfs", tmp, "/tmp") == 0)
+		printf("init: ramfs on /tmp\n");
+	if (wait_service("blk0", STEP_NS / 5) >= 0 && start_server("fat", disk, "/disk") == 0)
+		printf("init: blk0 mounted on /disk\n");
+}
+
+/* Run the shell: once with a script (returns its status), or forever. */
+static int
+run_shell(const char *script)
+{
+	const char *argv[] = { "-c", script, NULL };
+
+	if (script)
+		return (int)ts_run("sh", argv, 0, 0);
+	for (;;) {
+		long st = ts_run("sh", NULL, 0, 0);
+		if (st == -ERR_NOENT || st == -ERR_BADEXEC) {
+			printf("init: no shell (%s); node idle\n", ts_strerror((int)st));
+			return 0;
+		}
+		sys_sleep(100 * 1000000ull);	/* a shell that dies at once must not spin */
+	}
+}
+
 /* Start the console on `out`; 0 once the service is up. */
 static int
 start_console(const char *out)
@@ -114,19 +196,25 @@ main(int argc, char **argv)
 	}
 	if (start_console(con) == 0)
 		printf("init: console on %s\n", con);
-
-	long nharts = sys_info(INFO_NHARTS, 0);
-	printf("init: Tessera node up, %ld harts, %ld free pages\n", nharts,
+	mount_filesystems();
+	printf("init: Tessera node up, %ld harts, %ld free pages\n", sys_info(INFO_NHARTS, 0),
 	       sys_info(INFO_FREE_PAGES, 0));
-	long tids[8];
-	for (long i = 0; i < nharts && i < 8; i++)
-		tids[i] = ts_spawn("hello", NULL, 0, 0);
-	for (long i = 0; i < nharts && i < 8; i++) {
-		int st = -1;
-		if (tids[i] > 0)
-			sys_task_wait(tids[i], &st);
+
+	/* The shell and what it runs write to the console (docs/libc.md). */
+	setenv("TS_STDIO", "console", 1);
+	static char script[SCRIPT_MAX];
+	if (bootarg("exec", script, sizeof(script))) {
+		if (unpercent(script) < 0) {
+			printf("init: exec=: bad %%XX escape\n");
+			sys_poweroff(2);
+		}
+		printf("init: exec begins\n");
+		int st = run_shell(script);
+		printf("init: exec done, status %d\n", st);
+		/* A shell killed or missing (negative) is 125, like env(1). */
+		sys_poweroff(st < 0 ? 125 : st & 0xff);
 	}
-	printf("init: all greeters done; node idle (Ctrl-A X quits QEMU)\n");
+	run_shell(NULL);
 	for (;;)
 		sys_sleep(3600ull * 1000000000ull);
 }

@@ -28,7 +28,7 @@ struct fdt {
 #define FDT_MAX_MEM	 8	/* RAM ranges */
 #define FDT_MAX_RSV	 16	/* reserved ranges (rsvmap + /reserved-memory) */
 #define FDT_MAX_HARTS	 8
-#define FDT_BOOTARGS_MAX 256
+#define FDT_BOOTARGS_MAX 4096	/* room for cluster/launch --exec scripts */
 
 struct fdt_range {
 	uint64_t base, size;
