@@ -21,7 +21,6 @@
 #include <tessera/user.h>
 
 #define RING      64
-#define BLK_NS    (30ull * 1000000000)  /* one block request */
 #define BLK_MAX   (256u << 10)          /* bytes per block request */
 #define MAX_OPEN  64u                   /* sessions (and open files) */
 
@@ -48,6 +47,24 @@ static ts_addr watched[MAX_OPEN];
 static uint64_t next_handle = 1;
 static uint8_t iobuf[FILE_IO_MAX];
 
+/*
+ * One block request and its reply.  No timeout: a dead block server ends
+ * the call with -ERR_CLOSED, and under -icount with sleep=off a deadline
+ * would be reached while the host is still doing the I/O.  Failures are
+ * logged; the library turns them into -ERR_IO.
+ */
+static int
+blk_call(struct ts_packet *req, struct ts_packet *rep)
+{
+	int rc = dux_call(blk, req, rep, DUX_FOREVER);
+
+	if (rc < 0)
+		printf("fat: blk_call: op %u offset %llu len %llu: %s\n",
+		       (unsigned)req->opcode, (unsigned long long)req->offset,
+		       (unsigned long long)req->len, ts_strerror(rc));
+	return rc;
+}
+
 /* Block device over the block protocol. */
 static int
 blk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
@@ -66,7 +83,7 @@ blk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 		req.opcode = OP_READ;
 		req.offset = off;
 		req.len = n;
-		rc = dux_call(blk, &req, &rep, BLK_NS);
+		rc = blk_call(&req, &rep);
 		if (rc >= 0 && (rc != (int)n || rep.len != n))
 			rc = -ERR_IO;
 		if (rc >= 0)
@@ -100,7 +117,7 @@ blk_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 		req.flags = PKT_DATA_COPY;
 		req.data = (uint64_t)(uintptr_t)p;
 		req.len = n;
-		rc = dux_call(blk, &req, &rep, BLK_NS);
+		rc = blk_call(&req, &rep);
 		dux_data_free(&rep);
 		if (rc != (int)n)
 			return -ERR_IO;
@@ -121,7 +138,7 @@ blk_flush(void *ctx)
 	memset(&req, 0, 128);
 	memset(&rep, 0, 128);
 	req.opcode = OP_FLUSH;
-	rc = dux_call(blk, &req, &rep, BLK_NS);
+	rc = blk_call(&req, &rep);
 	dux_data_free(&rep);
 	return rc < 0 ? -ERR_IO : 0;
 }
@@ -742,7 +759,7 @@ find_blk(const char *name, uint64_t *bytes)
 	memset(&req, 0, 128);
 	memset(&rep, 0, 128);
 	req.opcode = OP_INFO;
-	rc = dux_call(blk, &req, &rep, BLK_NS);
+	rc = blk_call(&req, &rep);
 	dux_data_free(&rep);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ERR_IO;
