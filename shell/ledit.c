@@ -102,11 +102,9 @@ replace_line(struct ledit *e, const char *s, size_t n, struct ledit_out *o)
 	move(o, e->cur, 'D');
 	memmove(e->line, s, n);
 	e->line[n] = 0;
-	e->len = n;
-	e->cur = 0;
-	redraw_tail(e, o);
-	move(o, n, 'C');
-	e->cur = n;
+	e->len = e->cur = n;
+	put(o, e->line, n);
+	put(o, "\x1b[K", 3);
 }
 
 /* Walk the history: dir = +1 older, -1 newer. */

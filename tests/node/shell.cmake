@@ -34,6 +34,9 @@ else()
 		"killed: bad arguments pointer"
 		"killed: arguments over 2080 bytes"
 		FORBID "check failed")
+	tessera_node_test(NAME shell PROGRAM test_shell SMP 2 TIMEOUT 180
+		EXPECT "passed, 0 failed" "\\[sh:[0-9]+\\] shell-log-check 0"
+		FORBID "check failed" "transcript differs")
 	tessera_node_test(NAME shell_sys_slots PROGRAM test_shell_sys SMP 2 TIMEOUT 120
 		KERNEL ${TESSERA_KERNEL_SLOTS} EXPECT "passed, 0 failed" FORBID "check failed")
 endif()
