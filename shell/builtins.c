@@ -563,6 +563,39 @@ b_df(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* OP_FLUSH to every mounted volume: what it wrote is on its device. */
+int
+sh_sync(void)
+{
+	long n;
+	int st = 0;
+	struct ts_svc_info *s = services_sorted(&n, 1);
+
+	if (!s || sh_ipc() < 0) {
+		free(s);
+		return sh_say(1, "sync: %s", ts_strerror(-ERR_NOMEM));
+	}
+	for (long i = 0; i < n; i++) {
+		struct ts_packet req = { .opcode = OP_FLUSH }, rep;
+		dux_set_name(&req, "/", 1);
+		int r = dux_call((ts_addr)s[i].tid, &req, &rep, UNMOUNT_NS);
+		dux_data_free(&rep);
+		if (r < 0)
+			st = sh_say(1, "sync: %s: %s", s[i].name, ts_strerror(r));
+	}
+	free(s);
+	return st;
+}
+
+static int
+b_sync(int argc, char **argv, FILE *out)
+{
+	(void)out;
+	if (argc != 1)
+		return usage(argv[0]);
+	return sh_sync();
+}
+
 /* ---- Tasks and services ---- */
 
 static const char *
@@ -677,6 +710,7 @@ b_poweroff(int argc, char **argv, FILE *out)
 {
 	(void)out;
 	int st = argc > 1 ? atoi(argv[1]) : 0;
+	sh_sync();
 	fflush(stdout);
 	long r = sys_poweroff(st);
 	return sh_say(1, "poweroff: %s", ts_strerror((int)r));
@@ -731,6 +765,7 @@ const struct builtin sh_builtins[] = {
 	{ "mount", b_mount, "mount [BLOCK-SERVICE /MOUNTPOINT]" },
 	{ "umount", b_umount, "umount /MOUNTPOINT" },
 	{ "df", b_df, "df" },
+	{ "sync", b_sync, "sync" },
 	{ "ps", b_ps, "ps" },
 	{ "kill", b_kill, "kill TID..." },
 	{ "services", b_services, "services" },

@@ -372,7 +372,9 @@ main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "-c")) {
 		if (argc < 3)
 			return sh_say(SH_ST_USAGE, "-c: missing command string");
-		return run_text(argv[2], NULL);
+		run_text(argv[2], NULL);
+		sh_sync();	/* the node may be powered off next */
+		return sh.status;
 	}
 	if (argc >= 2) {
 		char *text;
@@ -384,9 +386,10 @@ main(int argc, char **argv)
 			free(text);
 			return sh_say(SH_ST_NOEXEC, "%s: not a text file", argv[1]);
 		}
-		int st = run_text(text, argv[1]);
+		run_text(text, argv[1]);
 		free(text);
-		return st;
+		sh_sync();
+		return sh.status;
 	}
 	return interactive();
 }

@@ -346,6 +346,7 @@ t_system(int argc, char **argv)
 		"services\r",
 		"mount\r",
 		"df\r",
+		"sync; echo $?\r",
 		"umount /df; mount; umount /df; echo $?\r",
 		"mount blkX /x; mount blkX tmp; mount console /tmp\r",
 		"kill 999999; kill abc; echo $?\r",
@@ -378,6 +379,7 @@ t_system(int argc, char **argv)
 	TT_EQ(tot, 32768);
 	TT_EQ(used + fre, tot);
 	expect("%.*s", (int)(strchr(l + 1, '\n') - l), l + 1);
+	LINE("/", "sync; echo $?", "0\n");
 	LINE("/", "umount /df; mount; umount /df; echo $?", "");
 	expect("/tmp on ramfs (tid %ld)\nsh: umount: /df: not mounted\n1\n", tmp);
 	LINE("/", "mount blkX /x; mount blkX tmp; mount console /tmp",
