@@ -115,6 +115,13 @@ find(const struct fat_vol *v, uint32_t sector)
 	return -1;
 }
 
+/* Is volume sector `sector` in the cache? */
+int
+cache_has(const struct fat_vol *v, uint32_t sector)
+{
+	return find(v, sector) >= 0;
+}
+
 /*
  * Return in *buf the cached copy of volume sector `sector` (read from the
  * device unless noread, in which case it is zeroed for the caller to fill).
@@ -235,10 +242,46 @@ io_cached(struct fat_vol *v, uint32_t sector, uint32_t off, uint8_t *rbuf,
 }
 
 /*
+ * Whole sectors [sector, sector + count) straight between the device and
+ * the caller, one device request.  Coherence with the cache: a read takes
+ * the device's bytes and then lays every dirty cached sector of the range
+ * over them (clean ones equal the device); a write goes to the device and
+ * then drops the cached copies of the range, which are now stale.  Only
+ * file data moves this way; its order against the FAT does not matter
+ * (a crash leaves bytes in clusters nothing points to yet).
+ */
+static int
+io_direct(struct fat_vol *v, uint32_t sector, uint8_t *rbuf,
+	  const uint8_t *wbuf, uint32_t count)
+{
+	struct fat_cache_ent *e;
+	int i, rc;
+
+	rc = rbuf ? dev_read(v, sector, rbuf, count)
+		  : dev_write(v, sector, wbuf, count);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < FAT_CACHE_SECTORS; i++) {
+		e = &v->cent[i];
+		if (!e->valid || e->sector < sector ||
+		    e->sector - sector >= count)
+			continue;
+		if (rbuf == NULL)
+			e->valid = 0;
+		else if (e->dirty)
+			memcpy(rbuf + (size_t)(e->sector - sector) * v->bps,
+			       v->cbuf[i], v->bps);
+	}
+	return 0;
+}
+
+/*
  * Read (rbuf != NULL) or write (from wbuf, or zeros if wbuf is NULL) len
  * bytes starting at byte `off` of volume sector `sector`; the range must
- * lie in one run of consecutive sectors (one cluster).  Whole sectors not in
- * the cache go to the device directly, in as few calls as possible.
+ * lie in one run of consecutive sectors (consecutive clusters).  A partial
+ * sector at either end goes through the cache; the whole sectors between
+ * go to the device in one request (io_direct), except zeros, which are
+ * written through the cache.
  */
 int
 cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *rbuf,
@@ -246,14 +289,13 @@ cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *rbuf,
 {
 	uint8_t *r = rbuf;
 	const uint8_t *w = wbuf;
-	uint32_t n, run, s;
+	uint32_t n;
 	int rc;
 
 	sector += off / v->bps;
 	off %= v->bps;
 	while (len > 0) {
-		if (off != 0 || len < v->bps || (r == NULL && w == NULL) ||
-		    find(v, sector) >= 0) {
+		if (off != 0 || len < v->bps || (r == NULL && w == NULL)) {
 			n = v->bps - off < len ? v->bps - off : len;
 			rc = io_cached(v, sector, off, r, w, n);
 			if (rc < 0)
@@ -261,24 +303,56 @@ cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *rbuf,
 			off = 0;
 			sector++;
 		} else {
-			/* A run of whole sectors that are not cached. */
-			for (run = 1; (run + 1) * v->bps <= len; run++) {
-				s = sector + run;
-				if (find(v, s) >= 0)
-					break;
-			}
-			n = run * v->bps;
-			rc = r ? dev_read(v, sector, r, run)
-			       : dev_write(v, sector, w, run);
+			n = len / v->bps;
+			rc = io_direct(v, sector, r, w, n);
 			if (rc < 0)
 				return rc;
-			sector += run;
+			sector += n;
+			n *= v->bps;
 		}
 		if (r != NULL)
 			r += n;
 		if (w != NULL)
 			w += n;
 		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Read ahead: bring sectors [sector, sector + count) into the cache with
+ * one device request (at most FAT_RA_BYTES), for directory scans.  Sectors
+ * cached before the read keep their (possibly dirty) copy and are not
+ * installed again even if making room evicts them meanwhile (the eviction
+ * wrote them back; the bytes read before that are stale).  Evicts at most
+ * count entries.
+ */
+int
+cache_fill(struct fat_vol *v, uint32_t sector, uint32_t count)
+{
+	uint32_t k, had = 0;
+	uint8_t *p;
+	int rc;
+
+	if (count > FAT_RA_BYTES / v->bps)
+		count = FAT_RA_BYTES / v->bps;
+	if (count > 32)
+		count = 32;
+	if (count <= 1)
+		return 0;
+	for (k = 0; k < count; k++)
+		if (find(v, sector + k) >= 0)
+			had |= 1u << k;
+	rc = dev_read(v, sector, v->ra, count);
+	if (rc < 0)
+		return rc;
+	for (k = 0; k < count; k++) {
+		if (had & 1u << k)
+			continue;
+		rc = cache_get(v, sector + k, 1, &p);
+		if (rc < 0)
+			return rc;
+		memcpy(p, v->ra + (size_t)k * v->bps, v->bps);
 	}
 	return 0;
 }

@@ -124,6 +124,37 @@ dir_cur(struct fat_dir *d, struct fat_loc *loc)
 	return 1;
 }
 
+/*
+ * Before the first slot of a sector that is not cached: read it and the
+ * sectors after it that belong to the directory and lie next to it on
+ * disk (rest of the cluster, following contiguous clusters, rest of the
+ * fixed root) into the cache with one device request.
+ */
+static int
+dir_readahead(struct fat_dir *d, const struct fat_loc *loc)
+{
+	struct fat_vol *v = d->vol;
+	uint32_t max = FAT_RA_BYTES / v->bps, n, more;
+	int rc;
+
+	if (loc->off != 0 || max <= 1 || cache_has(v, loc->sector))
+		return 0;
+	if (d->start == 0) {
+		n = v->root_start + v->root_sectors - loc->sector;
+	} else {
+		n = clus_sector(v, d->clus) + v->spc - loc->sector;
+		if (n < max) {
+			rc = chain_contig(v, d->clus,
+					  (max - n + v->spc - 1) / v->spc,
+					  &more);
+			if (rc < 0)
+				return rc;
+			n += more * v->spc;
+		}
+	}
+	return cache_fill(v, loc->sector, n < max ? n : max);
+}
+
 static int
 read_slot(struct fat_vol *v, const struct fat_loc *loc, uint8_t *e)
 {
@@ -192,7 +223,9 @@ dir_next(struct fat_dir *d, struct fat_found *f)
 		rc = dir_cur(d, &loc);
 		if (rc <= 0)
 			return rc;
-		rc = read_slot(v, &loc, e);
+		rc = dir_readahead(d, &loc);
+		if (rc == 0)
+			rc = read_slot(v, &loc, e);
 		if (rc < 0)
 			return rc;
 		if (e[0] == DE_END)

@@ -77,13 +77,18 @@ int cache_flush_all(struct fat_vol *v);
 int cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *buf,
 	     const void *wbuf, uint32_t len);
 void cache_invalidate(struct fat_vol *v);
+int cache_fill(struct fat_vol *v, uint32_t sector, uint32_t count);
+int cache_has(const struct fat_vol *v, uint32_t sector);
 int dev_read(struct fat_vol *v, uint32_t sector, void *buf, uint32_t count);
 
 /* table.c */
 int fat_get(struct fat_vol *v, uint32_t clus, uint32_t *val);
 int fat_set(struct fat_vol *v, uint32_t clus, uint32_t val);
 int chain_next(struct fat_vol *v, uint32_t clus, uint32_t *next);
+int chain_contig(struct fat_vol *v, uint32_t clus, uint32_t max, uint32_t *n);
 int clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out);
+int clus_alloc_run(struct fat_vol *v, uint32_t prev, uint32_t want,
+		   uint32_t *first, uint32_t *got);
 int chain_free(struct fat_vol *v, uint32_t first);
 int chain_cut(struct fat_vol *v, uint32_t last);
 uint32_t fat_eoc(const struct fat_vol *v);

@@ -156,6 +156,60 @@ file_clus(struct fat_file *f, uint32_t idx, int alloc, uint32_t *clus)
 	return 0;
 }
 
+/*
+ * The cluster with index idx in f's chain (*clus) and how many clusters of
+ * the chain from there on lie next to each other on disk (*count, 1 ..
+ * want), so that they move in one device request.  With alloc, the chain
+ * is extended by up to the missing clusters, contiguous where the volume
+ * allows.  Leaves f's position at the run's last cluster.
+ */
+static int
+file_run(struct fat_file *f, uint32_t idx, uint32_t want, int alloc,
+	 uint32_t *clus, uint32_t *count)
+{
+	struct fat_vol *v = f->vol;
+	uint32_t n = 1, k, next, first, got;
+	int rc = file_clus(f, idx, alloc, clus);
+
+	if (rc < 0)
+		return rc;
+	while (n < want) {
+		rc = chain_contig(v, f->pos_clus, want - n, &k);
+		if (rc < 0)
+			return rc;
+		f->pos_clus += k;
+		f->pos_idx += k;
+		n += k;
+		if (n >= want || !alloc)
+			break;
+		/* The run ends: elsewhere (or corrupt: file_clus will say),
+		 * or at the chain's end, where it may grow in place. */
+		if (chain_next(v, f->pos_clus, &next) != 0)
+			break;
+		rc = clus_alloc_run(v, f->pos_clus, want - n, &first, &got);
+		if (rc == -FAT_ERR_NOSPC)
+			break;
+		if (rc < 0)
+			return rc;
+		if (first != f->pos_clus + 1)
+			break;          /* linked: the next run starts there */
+		f->pos_clus += got;
+		f->pos_idx += got;
+		n += got;
+	}
+	*count = n;
+	return 0;
+}
+
+/* Clusters that bytes [co, co + len) of a run starting at a cluster's
+ * byte co touch. */
+static uint32_t
+run_want(const struct fat_vol *v, uint32_t co, uint32_t len)
+{
+	return (uint32_t)(((uint64_t)co + len + v->cluster_bytes - 1) /
+			  v->cluster_bytes);
+}
+
 /* Write first cluster, size, mtime and the archive bit to the entry. */
 static int
 file_sync_entry(struct fat_file *f)
@@ -185,7 +239,8 @@ long
 fat_read(struct fat_file *f, uint32_t off, void *buf, size_t len)
 {
 	struct fat_vol *v = f->vol;
-	uint32_t cb, done = 0, n, co, c;
+	uint32_t cb, done = 0, n, co, c, cnt;
+	uint64_t room;
 	int rc;
 
 	if (v == NULL || !v->mounted)
@@ -198,11 +253,13 @@ fat_read(struct fat_file *f, uint32_t off, void *buf, size_t len)
 	if (len > IO_MAX)
 		len = IO_MAX;
 	while (done < len) {
-		rc = file_clus(f, (off + done) / cb, 0, &c);
+		co = (off + done) % cb;
+		rc = file_run(f, (off + done) / cb,
+			      run_want(v, co, (uint32_t)len - done), 0, &c, &cnt);
 		if (rc < 0)
 			return rc;
-		co = (off + done) % cb;
-		n = cb - co < len - done ? cb - co : (uint32_t)len - done;
+		room = (uint64_t)cnt * cb - co;
+		n = room < len - done ? (uint32_t)room : (uint32_t)len - done;
 		rc = cache_io(v, clus_sector(v, c), co, (uint8_t *)buf + done,
 			      NULL, n);
 		if (rc < 0)
@@ -219,16 +276,19 @@ write_range(struct fat_file *f, uint32_t off, const uint8_t *buf,
 	    uint32_t len, uint32_t *done)
 {
 	struct fat_vol *v = f->vol;
-	uint32_t cb = v->cluster_bytes, n, co, c;
+	uint32_t cb = v->cluster_bytes, n, co, c, cnt;
+	uint64_t room;
 	int rc;
 
 	*done = 0;
 	while (*done < len) {
-		rc = file_clus(f, (off + *done) / cb, 1, &c);
+		co = (off + *done) % cb;
+		rc = file_run(f, (off + *done) / cb,
+			      run_want(v, co, len - *done), 1, &c, &cnt);
 		if (rc < 0)
 			return rc;
-		co = (off + *done) % cb;
-		n = cb - co < len - *done ? cb - co : len - *done;
+		room = (uint64_t)cnt * cb - co;
+		n = room < len - *done ? (uint32_t)room : len - *done;
 		rc = cache_io(v, clus_sector(v, c), co, NULL,
 			      buf ? buf + *done : NULL, n);
 		if (rc < 0)

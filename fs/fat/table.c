@@ -125,34 +125,117 @@ chain_next(struct fat_vol *v, uint32_t clus, uint32_t *next)
 	return 1;
 }
 
+/* Width in bytes of a FAT16/32 entry, and entries per FAT sector. */
+static uint32_t
+ent_width(const struct fat_vol *v)
+{
+	return v->type == 16 ? 2u : 4u;
+}
+
 /*
- * Allocate a free cluster, mark it end-of-chain and link it after prev
- * (if prev != 0).  The new entry is set before the link, so the chain is
- * never open-ended.  Returns -FAT_ERR_NOSPC when the volume is full.
+ * FAT16/32: the cached FAT sector holding the entry of clus; *p points at
+ * the entry.  Entries never straddle sectors at these widths, so a caller
+ * may walk the sector directly (the pointer lasts until the next cache
+ * call).
+ */
+static int
+ent_ptr(struct fat_vol *v, uint32_t clus, uint8_t **p)
+{
+	uint32_t per = v->bps / ent_width(v);
+	uint8_t *buf;
+	int rc = cache_get(v, v->fat_start + clus / per, 0, &buf);
+
+	if (rc < 0)
+		return rc;
+	*p = buf + clus % per * ent_width(v);
+	return 0;
+}
+
+static uint32_t
+ent_rd(const struct fat_vol *v, const uint8_t *p)
+{
+	return v->type == 16 ? rd16(p) : rd32(p) & 0x0fffffff;
+}
+
+static void
+ent_wr(const struct fat_vol *v, uint8_t *p, uint32_t val)
+{
+	if (v->type == 16)
+		wr16(p, (uint16_t)val);
+	else
+		wr32(p, (rd32(p) & 0xf0000000) | (val & 0x0fffffff));
+}
+
+/*
+ * How many clusters continue valid cluster clus's chain next to it on
+ * disk: clus links to clus + 1, that to clus + 2, ... (*n of them, at
+ * most max).  Where that stops, chain_next says what follows.  Used to
+ * move file data in one device request per run; FAT16/32 read each FAT
+ * sector once per run instead of once per cluster.
  */
 int
-clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out)
+chain_contig(struct fat_vol *v, uint32_t clus, uint32_t max, uint32_t *n)
 {
-	uint32_t i, c, val;
+	uint32_t c = clus, per, val;
+	uint8_t *p = NULL;
+	int rc;
+
+	*n = 0;
+	if (v->type == 12) {
+		while (*n < max) {
+			rc = chain_next(v, c, &val);
+			if (rc <= 0 || val != c + 1)
+				return rc < 0 ? rc : 0;
+			c++;
+			(*n)++;
+		}
+		return 0;
+	}
+	per = v->bps / ent_width(v);
+	while (*n < max) {
+		if (p == NULL || c % per == 0) {
+			if (c > v->clusters + 1)
+				return 0;
+			rc = ent_ptr(v, c, &p);
+			if (rc < 0)
+				return rc;
+		}
+		val = ent_rd(v, p);
+		if (val != c + 1 || !clus_valid(v, val))
+			return 0;
+		c++;
+		(*n)++;
+		p += ent_width(v);
+	}
+	return 0;
+}
+
+/* Is cluster c free?  1 yes, 0 no, <0 error. */
+static int
+clus_is_free(struct fat_vol *v, uint32_t c)
+{
+	uint32_t val;
+	int rc = fat_get(v, c, &val);
+
+	return rc < 0 ? rc : val == CL_FREE;
+}
+
+/* The first free cluster from the search hint on (wrapping), or
+ * -FAT_ERR_NOSPC; a full scan also fixes the free count at 0. */
+static int
+find_free(struct fat_vol *v, uint32_t *out)
+{
+	uint32_t i, c;
 	int rc;
 
 	if (v->next_free < 2 || v->next_free > v->clusters + 1)
 		v->next_free = 2;
 	c = v->next_free;
 	for (i = 0; i < v->clusters; i++) {
-		rc = fat_get(v, c, &val);
+		rc = clus_is_free(v, c);
 		if (rc < 0)
 			return rc;
-		if (val == CL_FREE) {
-			rc = fat_set(v, c, fat_eoc(v));
-			if (rc == 0 && prev != 0)
-				rc = fat_set(v, prev, c);
-			if (rc < 0)
-				return rc;
-			if (v->free_count > 0)
-				v->free_count--;
-			v->next_free = c + 1;
-			v->fsinfo_dirty = 1;
+		if (rc) {
 			*out = c;
 			return 0;
 		}
@@ -161,6 +244,119 @@ clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out)
 	v->free_count = 0;
 	v->fsinfo_dirty = 1;
 	return -FAT_ERR_NOSPC;
+}
+
+/* How many clusters from free cluster c on are free, at most max. */
+static int
+free_run(struct fat_vol *v, uint32_t c, uint32_t max, uint32_t *n)
+{
+	uint32_t per;
+	uint8_t *p = NULL;
+	int rc;
+
+	for (*n = 1; *n < max && clus_valid(v, c + *n); (*n)++) {
+		if (v->type == 12) {
+			rc = clus_is_free(v, c + *n);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		per = v->bps / ent_width(v);
+		if (p == NULL || (c + *n) % per == 0) {
+			rc = ent_ptr(v, c + *n, &p);
+			if (rc < 0)
+				return rc;
+		} else {
+			p += ent_width(v);
+		}
+		if (ent_rd(v, p) != CL_FREE)
+			break;
+	}
+	return 0;
+}
+
+/* Link clusters c .. c + n - 1 into a chain ending in an end mark; from
+ * the end backwards, so the chain is never open-ended in the cache and
+ * the sectors holding its end are the older ones (evicted first). */
+static int
+link_run(struct fat_vol *v, uint32_t c, uint32_t n)
+{
+	uint32_t i, k, per, sec = 0;
+	uint8_t *p = NULL, *buf = NULL;
+	int rc;
+
+	for (i = n; i-- > 0;) {
+		k = c + i;
+		if (v->type == 12) {
+			rc = fat_set(v, k, i == n - 1 ? fat_eoc(v) : k + 1);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		per = v->bps / ent_width(v);
+		if (buf == NULL || k / per != sec) {
+			sec = k / per;
+			rc = ent_ptr(v, k, &p);
+			if (rc < 0)
+				return rc;
+			buf = p - k % per * ent_width(v);
+			cache_mark_dirty(v, buf);
+		}
+		ent_wr(v, buf + k % per * ent_width(v),
+		       i == n - 1 ? fat_eoc(v) : k + 1);
+	}
+	return 0;
+}
+
+/*
+ * Allocate up to want (>= 1) clusters next to each other on disk, chain
+ * them with an end mark and link them after prev (if prev != 0).  The run
+ * starts at prev + 1 when that is free (files stay contiguous), else at
+ * the first free cluster from the search hint.  *first and *got (1 ..
+ * want) say what was taken.  The run's entries are set before prev's link,
+ * so the chain is never open-ended.  -FAT_ERR_NOSPC when the volume is
+ * full.
+ */
+int
+clus_alloc_run(struct fat_vol *v, uint32_t prev, uint32_t want,
+	       uint32_t *first, uint32_t *got)
+{
+	uint32_t c = 0, n;
+	int rc;
+
+	if (want == 0)
+		want = 1;
+	if (prev != 0 && clus_valid(v, prev + 1)) {
+		rc = clus_is_free(v, prev + 1);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			c = prev + 1;
+	}
+	if (c == 0 && (rc = find_free(v, &c)) < 0)
+		return rc;
+	rc = free_run(v, c, want, &n);
+	if (rc == 0)
+		rc = link_run(v, c, n);
+	if (rc == 0 && prev != 0)
+		rc = fat_set(v, prev, c);
+	if (rc < 0)
+		return rc;
+	v->free_count = v->free_count > n ? v->free_count - n : 0;
+	v->next_free = c + n;
+	v->fsinfo_dirty = 1;
+	*first = c;
+	*got = n;
+	return 0;
+}
+
+/* Allocate one cluster after prev (see clus_alloc_run). */
+int
+clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out)
+{
+	uint32_t got;
+
+	return clus_alloc_run(v, prev, 1, out, &got);
 }
 
 /*
