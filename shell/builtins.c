@@ -557,7 +557,7 @@ b_df(int argc, char **argv, FILE *out)
 		fprintf(out, "%-16s %10llu %10llu %10llu %-5s %s\n", s[i].name,
 			(unsigned long long)(fi.total_bytes / 1024),
 			(unsigned long long)(fi.total_bytes / 1024 - fi.free_bytes / 1024),
-			(unsigned long long)(fi.free_bytes / 1024), type, fi.label);
+			(unsigned long long)(fi.free_bytes / 1024), type, fi.label[0] ? fi.label : "-");
 	}
 	free(s);
 	return st;

@@ -37,6 +37,25 @@ else()
 	tessera_node_test(NAME shell PROGRAM test_shell SMP 2 TIMEOUT 180
 		EXPECT "passed, 0 failed" "\\[sh:[0-9]+\\] shell-log-check 0"
 		FORBID "check failed" "transcript differs")
+	# mount/umount/df and a program run from a FAT disk made by mkfs.fat;
+	# fsck.fat -n checks the image afterwards.
+	find_program(SHELL_MKFS_FAT NAMES mkfs.fat PATHS /sbin /usr/sbin)
+	find_program(SHELL_FSCK_FAT NAMES fsck.fat PATHS /sbin /usr/sbin)
+	if(SHELL_MKFS_FAT AND SHELL_FSCK_FAT AND EXISTS ${CMAKE_SOURCE_DIR}/fs/CMakeLists.txt)
+		set(_sh_img ${CMAKE_CURRENT_BINARY_DIR}/shell_fat.img)
+		add_test(NAME shell_fat_image_make COMMAND sh -c
+			"rm -f ${_sh_img} && ${SHELL_MKFS_FAT} -C -n SHELLDISK ${_sh_img} 8192")
+		add_test(NAME shell_fat_image_check COMMAND ${SHELL_FSCK_FAT} -n ${_sh_img})
+		set_tests_properties(shell_fat_image_make PROPERTIES FIXTURES_SETUP shell_fat_image
+			LABELS node)
+		set_tests_properties(shell_fat_image_check PROPERTIES FIXTURES_CLEANUP shell_fat_image
+			LABELS node)
+		tessera_node_test(NAME shell_fat PROGRAM test_shell ARGS disk SMP 2 TIMEOUT 180
+			QEMU_ARGS -drive if=none,id=s0,format=raw,file=${_sh_img}
+				-device virtio-blk-pci,drive=s0
+			EXPECT "passed, 0 failed" FORBID "check failed" "transcript differs")
+		set_tests_properties(node_shell_fat PROPERTIES FIXTURES_REQUIRED shell_fat_image)
+	endif()
 	tessera_node_test(NAME shell_sys_slots PROGRAM test_shell_sys SMP 2 TIMEOUT 120
 		KERNEL ${TESSERA_KERNEL_SLOTS} EXPECT "passed, 0 failed" FORBID "check failed")
 endif()

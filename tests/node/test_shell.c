@@ -480,6 +480,68 @@ t_script(int argc, char **argv)
 	return 0;
 }
 
+/* mount/umount of a FAT disk (node test shell_fat: ARGS disk), df, and a
+ * program run from the disk. */
+static int
+t_mount(int argc, char **argv)
+{
+	static const char *const keys[] = {
+		"mount blk0 /d; mount\r",
+		"mkdir /d/dir; echo hi > /d/dir/f.txt; ls -l /d/dir; cat /d/dir/f.txt\r",
+		"cp /tmp/m/ec /d/ec; /d/ec 8 z; echo $?\r",
+		"df\r",
+		"umount /d; mount; ls /d\r",
+		"mount blk0 /d; cat /d/dir/f.txt; ls /; umount /d\r",
+		NULL,
+	};
+	if (argc < 2 || strcmp(argv[1], "disk")) {
+		printf("shell: mount test skipped (no disk)\n");
+		return 0;
+	}
+	TT_EQ(setup(), 0);
+	mkdir("/tmp/m", 0755);
+	TT_EQ(write_file("/tmp/m/ec", exitcode_elf, (size_t)(exitcode_elf_end - exitcode_elf)),
+	      0);
+	TT_CHECK(ts_spawn("pci", NULL, 0, SPAWN_PRIV) > 0);
+	for (int i = 0; i < 2000 && dux_lookup("blk0") < 0; i++)
+		sys_sleep(10 * MS);
+	TT_CHECK(dux_lookup("blk0") > 0);
+	long tmp = dux_lookup("/tmp");
+	TT_EQ(run_sh(NULL, keys), 0);
+	/* The fat server's tid: from the mount listing. */
+	char *m = strstr(cap, "/d on fat (tid ");
+	TT_CHECK(m != NULL);
+	long fat = strtol(m + strlen("/d on fat (tid "), NULL, 10);
+	TT_CHECK(fat > 0);
+	LINE("/", "mount blk0 /d; mount", "");
+	expect("/d on fat (tid %ld)\n/tmp on ramfs (tid %ld)\n", fat, tmp);
+	LINE("/", "mkdir /d/dir; echo hi > /d/dir/f.txt; ls -l /d/dir; cat /d/dir/f.txt",
+	     "-          3 YYYY-MM-DD hh:mm f.txt\nhi\n");
+	LINE("/", "cp /tmp/m/ec /d/ec; /d/ec 8 z; echo $?", "[z]\n8\n");
+	LINE("/", "df", "");
+	/* The sizes depend on mkfs.fat: check the /d line, take the block. */
+	char *h = strstr(cap, "tessera:/$ df\n");
+	TT_CHECK(h != NULL);
+	h += strlen("tessera:/$ df\n");
+	char *end = strstr(h, "tessera:");
+	char *l = strstr(h, "\n/d ");
+	TT_CHECK(end != NULL && l != NULL && l < end);
+	unsigned long long tot, used, fre;
+	char type[16], label[32];
+	TT_EQ(sscanf(l + 4, "%llu %llu %llu %15s %31s", &tot, &used, &fre, type, label), 5);
+	TT_CHECK(tot > 7000 && tot < 8192 && used + fre == tot && used > 0);
+	TT_CHECK(!strcmp(type, "fat12") || !strcmp(type, "fat16"));
+	/* The fat server does not report the volume label yet: "-". */
+	TT_CHECK(!strcmp(label, "SHELLDISK") || !strcmp(label, "-"));
+	expect("%.*s", (int)(end - h), h);
+	expect("tessera:/$ umount /d; mount; ls /d\n/tmp on ramfs (tid %ld)\nsh: /d: %s\n", tmp,
+	       strerror(ENOENT));
+	LINE("/", "mount blk0 /d; cat /d/dir/f.txt; ls /; umount /d", "hi\nd\ntmp\n");
+	expect("tessera:/$ \n");
+	TT_CHECK(same());
+	return 0;
+}
+
 static const struct ttest tests[] = {
 	{ "edit", t_edit },
 	{ "status", t_status },
@@ -487,6 +549,7 @@ static const struct ttest tests[] = {
 	{ "files", t_files },
 	{ "system", t_system },
 	{ "script", t_script },
+	{ "mount", t_mount },
 };
 
 TT_MAIN(tests)
