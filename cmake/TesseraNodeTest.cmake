@@ -4,6 +4,7 @@
 #
 # tessera_node_test(NAME <name> PROGRAM <program>
 #                   [ARGS "<words passed after -->"]
+#                   [KERNEL_ARGS "<boot arguments before --, e.g. console=gpu>"]
 #                   [SMP <harts 1..8, default 1>] [MEM <size, default 256M>]
 #                   [TIMEOUT <seconds, default 60>] [ICOUNT]
 #                   [KERNEL <image, default TESSERA_KERNEL>]
@@ -25,7 +26,7 @@ set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT;QMP_SCRIPT"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;KERNEL_ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT;QMP_SCRIPT"
 		"EXPECT;FORBID;LABELS;QEMU_ARGS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
@@ -47,6 +48,9 @@ function(tessera_node_test)
 	endif()
 
 	set(bootargs "init=${T_PROGRAM}")
+	if(NOT "${T_KERNEL_ARGS}" STREQUAL "")
+		string(APPEND bootargs " ${T_KERNEL_ARGS}")
+	endif()
 	if(NOT "${T_ARGS}" STREQUAL "")
 		string(APPEND bootargs " -- ${T_ARGS}")
 	endif()

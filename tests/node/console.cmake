@@ -21,3 +21,18 @@ else()
 		EXPECT "console: got \"Hello, Tessera! ~/a_b-c=1 \\\"quoted\\\"\""
 		FORBID "check failed")
 endif()
+
+# The whole path on a booted node: init with console=gpu starts the shell on
+# the GPU console; a command typed on the virtio keyboard runs and its
+# output is found drawn on the screen.
+if(NOT TESSERA_GUEST)
+	tessera_node_test(NAME init_gpu PROGRAM init KERNEL_ARGS console=gpu SMP 2 TIMEOUT 120
+		QEMU_ARGS ${con_devs}
+		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/init_gpu.py
+		EXPECT "init: console on gpu")
+endif()
+if(NOT TESSERA_GUEST)
+	tessera_node_test(NAME init_uart PROGRAM init SMP 2 TIMEOUT 120
+		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/init_uart.py
+		EXPECT "init: console on uart" "^serial-ok")
+endif()

@@ -11,7 +11,8 @@ With --qmp-script FILE, QEMU also gets a QMP socket and FILE's function
 run(node) runs in a thread while the serial log is read: it may wait for
 serial text (node.wait_for), take screendumps and type keys (node.qmp, see
 tests/node/qmp.py), keep artefacts next to the log (node.artefact) and end
-QEMU when done (node.quit: QEMU exits 0).  It returns a list of failure
+QEMU when done (node.quit: QEMU exits 0), and type on the serial line
+(node.serial_write).  It returns a list of failure
 reasons (empty or None = fine); an exception is a failure too.
 
 Exit status: 0 pass, 1 fail, 77 skip (QEMU or OpenSBI not installed).
@@ -113,6 +114,7 @@ class Node:
         self.chunks = []
         self.ended = False
         self.qmp = None
+        self.stdin = None
         self.quit_sent = False
 
     def feed(self, data):
@@ -144,6 +146,11 @@ class Node:
                     raise RuntimeError("serial never showed /%s/ (%s)" % (
                         regex, "QEMU ended" if self.ended else "%g s" % timeout))
                 self.cond.wait(min(left, 1.0))
+
+    def serial_write(self, text):
+        """Type text on the node's serial line (QEMU's standard input)."""
+        self.stdin.write(text.encode())
+        self.stdin.flush()
 
     def artefact(self, filename):
         """Path for an artefact kept next to the log: <log-dir>/<name>.<filename>."""
@@ -190,7 +197,7 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
     with open(log_path, "wb") as log:
         log.write(("# " + qemu.format_argv(argv) + "\n").encode())
         log.flush()
-        stdin = subprocess.DEVNULL if stdin_text is None else subprocess.PIPE
+        stdin = subprocess.DEVNULL if stdin_text is None and not script else subprocess.PIPE
         proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         type_at = None if stdin_text is None else start + STDIN_DELAY
@@ -199,6 +206,7 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
         script_reasons = []
         worker = None
         if script:
+            node.stdin = proc.stdin
             worker = threading.Thread(target=run_script, args=(script, node, script_reasons),
                                       daemon=True)
             worker.start()

@@ -1,0 +1,39 @@
+"""QMP script of node_init_gpu: a node booted with console=gpu runs the shell
+on the GPU console.  Type a command on the virtio keyboard and find its
+output drawn on the screen, glyph by glyph against the font."""
+
+import console_check
+import png
+
+TEXT = "Tessera-GPU-OK"
+
+
+def row_matches(img, cmap, fw, fh, row, text):
+    for i, ch in enumerate(text):
+        g = cmap[ord(ch)]
+        for y in range(fh):
+            for x in range(fw):
+                on = bool(g[y] & (0x80 >> x))
+                want = console_check.FG if on else console_check.BG
+                if img.pixel(i * fw + x, row * fh + y) != want:
+                    return False
+    return True
+
+
+def run(node):
+    node.wait_for(r"init: console on gpu", 60)
+    node.wait_for(r"init: Tessera node up", 60)
+    node.qmp.type_text("echo %s\n" % TEXT)
+    cmap, fw, fh = console_check.load_psf(console_check.FONT)
+    for attempt in range(30):
+        img = png.read(node.qmp.screendump(node.artefact("screen.png")))
+        rows = img.height // fh
+        hits = [r for r in range(rows) if row_matches(img, cmap, fw, fh, r, TEXT)]
+        if hits:
+            print("init_gpu: %r drawn at row %d" % (TEXT, hits[0]), flush=True)
+            node.quit()
+            return []
+        import time
+        time.sleep(0.5)
+    node.quit()
+    return ["%r never appeared at the start of a screen row" % TEXT]
