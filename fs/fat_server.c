@@ -22,7 +22,9 @@
 
 #define RING      64
 #define BLK_MAX   (256u << 10)          /* bytes per block request */
+#define SHARE_MIN (16u << 10)           /* share buffers from this size on */
 #define MAX_OPEN  64u                   /* sessions (and open files) */
+#define CURSORS   4u                    /* remembered LIST positions */
 
 struct ofile {
 	struct fat_file f;
@@ -45,7 +47,25 @@ static struct ofile ofiles[MAX_OPEN];
 static struct session sessions[MAX_OPEN];
 static ts_addr watched[MAX_OPEN];
 static uint64_t next_handle = 1;
-static uint8_t iobuf[FILE_IO_MAX];
+
+/*
+ * Where a LIST stopped: the next LIST of the same directory at the index
+ * after the last record sent continues here instead of skipping `offset`
+ * entries from the start (which made a listing O(n^2)).  Any request that
+ * may add, remove or move a directory entry bumps dir_gen, which
+ * invalidates every cursor, so an index means what a fresh scan says.
+ */
+struct cursor {
+	uint64_t gen;                   /* dir_gen when saved; 0: unused */
+	uint64_t next;                  /* entry index d stands at */
+	uint64_t used;                  /* LRU stamp */
+	struct fat_dir d;
+	char path[IPC_NAME_MAX + 1];
+};
+
+static struct cursor cursors[CURSORS];
+static uint64_t dir_gen = 1, cursor_tick;
+static uint8_t iobuf[FILE_IO_MAX] __attribute__((aligned(TS_PAGE_SIZE)));
 
 /*
  * One block request and its reply.  No timeout: a dead block server ends
@@ -65,7 +85,26 @@ blk_call(struct ts_packet *req, struct ts_packet *rep)
 	return rc;
 }
 
-/* Block device over the block protocol. */
+/*
+ * Block device over the block protocol.  Large page-aligned buffers (file
+ * data in runs: iobuf for reads, a client's COPY data, which starts a
+ * page, for writes) go by SHARE, so the block server DMAs straight into or
+ * out of our pages (docs/blk.md, zero copy); everything else by COPY.
+ */
+static int
+blk_share_ok(const void *p, uint64_t n)
+{
+	return ((uintptr_t)p & (TS_PAGE_SIZE - 1)) == 0 && n >= SHARE_MIN;
+}
+
+/* Free a reply's data; a kernel error completion carries none of ours. */
+static void
+blk_rep_free(struct ts_packet *rep)
+{
+	if (!(rep->flags & PKT_KERNEL))
+		dux_data_free(rep);
+}
+
 static int
 blk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 {
@@ -73,22 +112,27 @@ blk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 	uint8_t *p = buf;
 	struct ts_packet req, rep;
 	uint64_t n;
-	int rc;
+	int rc, share;
 
 	(void)ctx;
 	while (len > 0) {
 		n = len < BLK_MAX ? len : BLK_MAX;
+		share = blk_share_ok(p, n);
 		memset(&req, 0, 128);
 		memset(&rep, 0, 128);
 		req.opcode = OP_READ;
 		req.offset = off;
 		req.len = n;
+		if (share) {
+			req.flags = PKT_DATA_SHARE;
+			req.data = (uint64_t)(uintptr_t)p;
+		}
 		rc = blk_call(&req, &rep);
-		if (rc >= 0 && (rc != (int)n || rep.len != n))
+		if (rc >= 0 && (rc != (int)n || (!share && rep.len != n)))
 			rc = -ERR_IO;
-		if (rc >= 0)
+		if (rc >= 0 && !share)
 			memcpy(p, (const void *)(uintptr_t)rep.data, n);
-		dux_data_free(&rep);
+		blk_rep_free(&rep);
 		if (rc < 0)
 			return -ERR_IO;
 		p += n;
@@ -114,11 +158,12 @@ blk_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 		memset(&rep, 0, 128);
 		req.opcode = OP_WRITE;
 		req.offset = off;
-		req.flags = PKT_DATA_COPY;
+		req.flags = blk_share_ok(p, n) ? PKT_DATA_SHARE | PKT_SHARE_RO
+					       : PKT_DATA_COPY;
 		req.data = (uint64_t)(uintptr_t)p;
 		req.len = n;
 		rc = blk_call(&req, &rep);
-		dux_data_free(&rep);
+		blk_rep_free(&rep);
 		if (rc != (int)n)
 			return -ERR_IO;
 		p += n;
@@ -139,7 +184,7 @@ blk_flush(void *ctx)
 	memset(&rep, 0, 128);
 	req.opcode = OP_FLUSH;
 	rc = blk_call(&req, &rep);
-	dux_data_free(&rep);
+	blk_rep_free(&rep);
 	return rc < 0 ? -ERR_IO : 0;
 }
 
@@ -551,18 +596,65 @@ op_info(const struct ts_packet *req)
 	reply(req, rc < 0 ? rc : (int)sizeof(fs), req->handle, &fs, sizeof(fs));
 }
 
+/* The cursor for path at entry index `next`, or NULL. */
+static struct cursor *
+cursor_find(const char *path, uint64_t next)
+{
+	unsigned i;
+
+	for (i = 0; i < CURSORS; i++)
+		if (cursors[i].gen == dir_gen && cursors[i].next == next &&
+		    strcmp(cursors[i].path, path) == 0)
+			return &cursors[i];
+	return NULL;
+}
+
+/* Remember that path's listing stands at d, index next. */
+static void
+cursor_save(struct cursor *c, const char *path, const struct fat_dir *d,
+	    uint64_t next)
+{
+	unsigned i;
+
+	for (i = 0; c == NULL && i < CURSORS; i++)
+		if (cursors[i].gen != dir_gen)
+			c = &cursors[i];
+	if (c == NULL) {
+		c = &cursors[0];
+		for (i = 1; i < CURSORS; i++)
+			if (cursors[i].used < c->used)
+				c = &cursors[i];
+	}
+	c->gen = dir_gen;
+	c->next = next;
+	c->used = ++cursor_tick;
+	c->d = *d;
+	if (c->path != path)
+		strcpy(c->path, path);
+}
+
 static void
 op_list(const struct ts_packet *req, const char *path)
 {
 	static struct fat_dirent e;
+	struct cursor *cur = cursor_find(path, req->offset);
 	struct file_dirent *r;
-	struct fat_dir d;
+	struct fat_dir d, before;
 	uint64_t skip = 0;
 	size_t used = 0, nl, rl;
-	int rc, count = 0;
+	int rc = 0, count = 0;
 
-	rc = fat_opendir(&vol, path, &d);
-	while (rc == 0 && (rc = fat_readdir(&d, &e)) > 0) {
+	if (cur != NULL) {
+		d = cur->d;
+		skip = req->offset;
+	} else {
+		rc = fat_opendir(&vol, path, &d);
+	}
+	while (rc == 0) {
+		before = d;
+		rc = fat_readdir(&d, &e);
+		if (rc <= 0)
+			break;
 		rc = 0;
 		if (skip++ < req->offset)
 			continue;
@@ -570,8 +662,10 @@ op_list(const struct ts_packet *req, const char *path)
 		if (nl == 0 || nl > IPC_NAME_MAX)
 			continue;               /* not expressible as a path */
 		rl = (sizeof(*r) + nl + 7) & ~(size_t)7;
-		if (used + rl > FILE_LIST_MAX)
+		if (used + rl > FILE_LIST_MAX) {
+			d = before;             /* this one starts the next reply */
 			break;
+		}
 		r = (struct file_dirent *)(void *)(iobuf + used);
 		memset(r, 0, rl);
 		r->rec_len = (uint16_t)rl;
@@ -583,6 +677,8 @@ op_list(const struct ts_packet *req, const char *path)
 		used += rl;
 		count++;
 	}
+	if (rc >= 0 && count > 0)
+		cursor_save(cur, path, &d, req->offset + (uint64_t)count);
 	reply(req, rc < 0 ? rc : count, 0, iobuf, used);
 }
 
@@ -718,9 +814,14 @@ handle(struct ts_packet *req)
 		reply(req, rc, 0, NULL, 0);
 		return;
 	case OP_OPEN:
+		if (req->offset & FILE_O_CREAT)
+			dir_gen++;      /* may add an entry */
+		break;
 	case OP_CREATE:
 	case OP_DELETE:
 	case OP_RENAME:
+		dir_gen++;              /* may change a directory */
+		break;
 	case OP_LIST:
 		break;
 	default:
