@@ -45,28 +45,56 @@ dev_barrier(struct fat_vol *v)
 	return v->dev.flush(v->dev.ctx) < 0 ? -ERR_IO : 0;
 }
 
-/* Write cache entry i (dirty) to the device, all FAT copies for a FAT
- * sector.  Does not enforce the FAT-first order: see write_back. */
+static int find(const struct fat_vol *v, uint32_t sector);
+
+/* Is `sector` cached, dirty and of the same kind (FAT or not) as fat? */
+static int
+dirty_like(const struct fat_vol *v, uint32_t sector, int fat)
+{
+	int j = find(v, sector);
+
+	return j >= 0 && v->cent[j].dirty && in_fat(v, sector) == fat;
+}
+
+/*
+ * Write dirty cache entry i to the device (a FAT sector to every FAT copy)
+ * together with the dirty cached sectors of the same kind next to it on
+ * disk: one request per copy for the whole run (through the staging
+ * buffer), so a FAT updated by a long allocation goes out in a few
+ * requests, not one per sector.  All of them become clean.  Does not
+ * enforce the FAT-first order: see write_back.
+ */
 static int
 write_entry(struct fat_vol *v, int i)
 {
-	struct fat_cache_ent *e = &v->cent[i];
-	uint32_t k;
-	int rc;
+	uint32_t s = v->cent[i].sector, lo = s, n = 1, k, copies = 1;
+	uint32_t max = FAT_RUN_BYTES / v->bps;
+	int fat = in_fat(v, s), j, rc;
+	const uint8_t *buf = v->cbuf[i];
 
-	if (in_fat(v, e->sector)) {
-		for (k = 0; k < v->fat_copies; k++) {
-			rc = dev_write(v, e->sector + k * v->fat_size,
-				       v->cbuf[i], 1);
-			if (rc < 0)
-				return rc;
-		}
-	} else {
-		rc = dev_write(v, e->sector, v->cbuf[i], 1);
+	while (n < max && lo > 0 && dirty_like(v, lo - 1, fat)) {
+		lo--;
+		n++;
+	}
+	while (n < max && dirty_like(v, lo + n, fat))
+		n++;
+	if (n > 1) {
+		for (k = 0; k < n; k++)
+			memcpy(v->ra + (size_t)k * v->bps,
+			       v->cbuf[find(v, lo + k)], v->bps);
+		buf = v->ra;
+	}
+	if (fat)
+		copies = v->fat_copies;
+	for (k = 0; k < copies; k++) {
+		rc = dev_write(v, lo + k * v->fat_size, buf, n);
 		if (rc < 0)
 			return rc;
 	}
-	e->dirty = 0;
+	for (k = 0; k < n; k++) {
+		j = find(v, lo + k);
+		v->cent[j].dirty = 0;
+	}
 	return 0;
 }
 
@@ -321,7 +349,7 @@ cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *rbuf,
 
 /*
  * Read ahead: bring sectors [sector, sector + count) into the cache with
- * one device request (at most FAT_RA_BYTES), for directory scans.  Sectors
+ * one device request (at most RA_SECTORS), for directory scans.  Sectors
  * cached before the read keep their (possibly dirty) copy and are not
  * installed again even if making room evicts them meanwhile (the eviction
  * wrote them back; the bytes read before that are stale).  Evicts at most
@@ -334,10 +362,8 @@ cache_fill(struct fat_vol *v, uint32_t sector, uint32_t count)
 	uint8_t *p;
 	int rc;
 
-	if (count > FAT_RA_BYTES / v->bps)
-		count = FAT_RA_BYTES / v->bps;
-	if (count > 32)
-		count = 32;
+	if (count > RA_SECTORS(v))
+		count = RA_SECTORS(v);
 	if (count <= 1)
 		return 0;
 	for (k = 0; k < count; k++)

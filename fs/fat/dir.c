@@ -134,7 +134,7 @@ static int
 dir_readahead(struct fat_dir *d, const struct fat_loc *loc)
 {
 	struct fat_vol *v = d->vol;
-	uint32_t max = FAT_RA_BYTES / v->bps, n, more;
+	uint32_t max = RA_SECTORS(v), n, more;
 	int rc;
 
 	if (loc->off != 0 || max <= 1 || cache_has(v, loc->sector))

@@ -70,6 +70,10 @@ struct fat_loc {
 };
 
 /* cache.c */
+/* Most sectors one directory read-ahead brings into the cache. */
+#define RA_SECTORS(v) (FAT_RUN_BYTES / (v)->bps < FAT_CACHE_SECTORS / 2 ? \
+		       FAT_RUN_BYTES / (v)->bps : FAT_CACHE_SECTORS / 2)
+
 int cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf);
 void cache_mark_dirty(struct fat_vol *v, const uint8_t *buf);
 int cache_sync(struct fat_vol *v, uint32_t sector);

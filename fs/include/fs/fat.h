@@ -61,7 +61,7 @@ typedef void (*fat_clock_fn)(void *ctx, struct fat_tm *now);
 #define FAT_CACHE_SECTORS 16            /* sector cache entries */
 #endif
 #define FAT_MAX_SECTOR 4096
-#define FAT_RA_BYTES 4096               /* directory read-ahead per request */
+#define FAT_RUN_BYTES 16384             /* staging: read-ahead, write-back runs */
 #define FAT_NAME_MAX 255                /* UTF-16 units of a long name */
 #define FAT_NAME_BUF (FAT_NAME_MAX * 3 + 1) /* the name as UTF-8 + NUL */
 #define FAT_PATH_MAX 4096
@@ -121,7 +121,7 @@ struct fat_vol {
 	uint32_t last;                  /* entry of the latest hit */
 	struct fat_cache_ent cent[FAT_CACHE_SECTORS];
 	uint8_t cbuf[FAT_CACHE_SECTORS][FAT_MAX_SECTOR];
-	uint8_t ra[FAT_RA_BYTES];       /* read-ahead staging */
+	uint8_t ra[FAT_RUN_BYTES];      /* staging for multi-sector cache I/O */
 };
 
 /* An open file.  Private to the library. */
