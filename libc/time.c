@@ -1,10 +1,9 @@
 /*
  * Time.  CLOCK_MONOTONIC is the kernel's sys_time (nanoseconds since boot).
- * CLOCK_REALTIME has no source yet: the kernel does not read QEMU virt's
- * goldfish RTC and user programs cannot map it unprivileged, so real time is
- * the epoch (1970-01-01) plus the time since boot, unless the environment
- * carries TS_EPOCH = the real time at boot in seconds (a privileged program
- * that reads the RTC can set it for what it starts).  docs/libc.md.
+ * CLOCK_REALTIME is the real time at boot plus that: the kernel reads QEMU
+ * virt's goldfish RTC once at boot (INFO_EPOCH_NS); TS_EPOCH in the
+ * environment (seconds) overrides it, e.g. for reproducible tests; with
+ * neither, real time starts at 1970-01-01.  docs/libc.md.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,12 +15,15 @@
 
 #define NS 1000000000ull
 
-static int64_t
-epoch(void)
+/* Real time at boot, whole seconds and the nanoseconds beyond them. */
+static void
+epoch(int64_t *sec, long *nsec)
 {
 	const char *e = getenv("TS_EPOCH");
+	long ns = e ? 0 : sys_info(INFO_EPOCH_NS, 0);
 
-	return e ? strtoll(e, NULL, 10) : 0;
+	*sec = e ? strtoll(e, NULL, 10) : ns > 0 ? ns / (long)NS : 0;
+	*nsec = !e && ns > 0 ? ns % (long)NS : 0;
 }
 
 int
@@ -37,9 +39,15 @@ clock_gettime(clockid_t id, struct timespec *ts)
 	case CLOCK_MONOTONIC:
 		ts->tv_sec = (time_t)(now / NS);
 		break;
-	case CLOCK_REALTIME:
-		ts->tv_sec = (time_t)(now / NS) + (time_t)epoch();
-		break;
+	case CLOCK_REALTIME: {
+		int64_t es;
+		long ens;
+		epoch(&es, &ens);
+		uint64_t ns = now % NS + (uint64_t)ens;
+		ts->tv_sec = (time_t)(now / NS + ns / NS) + (time_t)es;
+		ts->tv_nsec = (long)(ns % NS);
+		return 0;
+	}
 	default:
 		errno = EINVAL;
 		return -1;

@@ -51,6 +51,20 @@ platform_poweroff(int status)
 		wfi();
 }
 
+uint64_t platform_epoch_ns;
+
+/* The goldfish RTC (QEMU virt): reading TIME_LOW latches TIME_HIGH; the
+ * pair is ns since 1970.  Remember the real time at boot. */
+static void
+rtc_read_epoch(void)
+{
+	volatile uint32_t *rtc = kmmio_map(plat.rtc_base, 0x1000);
+	uint64_t lo = rtc[0], hi = rtc[1];
+	uint64_t now = hi << 32 | lo, up = time_ns();
+
+	platform_epoch_ns = now > up ? now - up : 0;
+}
+
 static const char *
 bootarg_find(const char *key)
 {
@@ -190,6 +204,8 @@ kmain(unsigned long hartid, uint64_t dtb_pa)
 				  (unsigned long)plat.uart_base);
 	if (plat.test_base)
 		finisher = kmmio_map(plat.test_base, 0x1000);
+	if (plat.rtc_base)
+		rtc_read_epoch();
 	plic_init();
 	plic_hart_init();
 

@@ -410,7 +410,7 @@ struct frame {
 
 /* Devices found so far (the first enabled match of each wins). */
 struct found {
-	int uart, plic, test, pci;
+	int uart, plic, test, pci, rtc;
 };
 
 /* A property holding one or two cells, by its length: 0 and *v set, or
@@ -645,7 +645,7 @@ cpu_read(const struct fdt *f, int node, const struct cells *pc,
 }
 
 /* A device anywhere in the tree: the first enabled UART, PLIC, test
- * finisher and PCI ECAM host each fill their fields. */
+ * finisher, PCI ECAM host and goldfish RTC each fill their fields. */
 static int
 dev_read(const struct fdt *f, int node, const struct cells *pc,
 	 struct platform *p, struct found *fd)
@@ -670,6 +670,10 @@ dev_read(const struct fdt *f, int node, const struct cells *pc,
 	if (!fd->test && compatible(f, node, "sifive,test0")) {
 		fd->test = 1;
 		return dev_reg(f, node, pc, &p->test_base, &p->test_size);
+	}
+	if (!fd->rtc && compatible(f, node, "google,goldfish-rtc")) {
+		fd->rtc = 1;
+		return dev_reg(f, node, pc, &p->rtc_base, &p->rtc_size);
 	}
 	if (!fd->pci && compatible(f, node, "pci-host-ecam-generic")) {
 		fd->pci = 1;
@@ -741,7 +745,7 @@ int
 fdt_platform(const struct fdt *f, struct platform *p)
 {
 	struct frame st[FDT_MAX_DEPTH];
-	struct found fd = { 0, 0, 0, 0 };
+	struct found fd = { 0, 0, 0, 0, 0 };
 	struct tok t;
 	uint32_t off = 0;
 	int depth = 0, cpus = 0, e;

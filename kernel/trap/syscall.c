@@ -313,6 +313,8 @@ ksys_info(struct task *t, unsigned key, long arg)
 		return (long)kheap_bytes_in_use();
 	case INFO_KHEAP_PAGES:
 		return (long)kheap_pages();
+	case INFO_EPOCH_NS:
+		return (long)platform_epoch_ns;
 	case INFO_IDLE_TICKS:
 		return arg >= 0 && arg < (long)nharts ? (long)harts[arg].ticks_idle : -ERR_RANGE;
 	case INFO_PAGE_CACHE:

@@ -68,6 +68,8 @@ check_virt_common(const struct platform *p)
 	CHECK_EQ(p->test_size, 0x1000);
 	CHECK_EQ(p->pci_ecam_base, 0x30000000);
 	CHECK_EQ(p->pci_ecam_size, 0x10000000);
+	CHECK_EQ(p->rtc_base, 0x101000);	/* QEMU virt's goldfish RTC */
+	CHECK_EQ(p->rtc_size, 0x1000);
 	CHECK_EQ(p->mem[0].base, 0x80000000);
 	CHECK_EQ(p->nmem, 1);
 }

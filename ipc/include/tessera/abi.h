@@ -54,6 +54,8 @@ enum ts_info {
 	INFO_IDLE_TICKS,	/* arg = hart: time-CSR ticks it spent idle (wfi);
 				   benchmarks subtract it: under icount an idle
 				   hart's clock jumps ahead */
+	INFO_EPOCH_NS,		/* real time at boot in ns since 1970-01-01 UTC
+				   (QEMU virt's goldfish RTC); 0 if unknown */
 	INFO_COUNT
 };
 

@@ -50,6 +50,7 @@ struct platform {
 	uint32_t plic_ndev;
 	uint64_t test_base, test_size;		/* sifive,test0 / syscon; 0 if none */
 	uint64_t pci_ecam_base, pci_ecam_size;	/* pci-host-ecam-generic; 0 if none */
+	uint64_t rtc_base, rtc_size;		/* google,goldfish-rtc; 0 if none */
 	uint64_t initrd_start, initrd_end;	/* /chosen linux,initrd-*; 0 if none */
 	char bootargs[FDT_BOOTARGS_MAX];	/* /chosen bootargs, NUL-terminated,
 						   "" if absent; longer is an error */
