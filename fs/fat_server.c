@@ -97,6 +97,16 @@ blk_share_ok(const void *p, uint64_t n)
 	return ((uintptr_t)p & (TS_PAGE_SIZE - 1)) == 0 && n >= SHARE_MIN;
 }
 
+/* Bytes of the next request: at most BLK_MAX, and whole pages when shared
+ * (IPC shares whole pages); the rest follows by COPY. */
+static uint64_t
+blk_chunk(const void *p, uint64_t len)
+{
+	uint64_t n = len < BLK_MAX ? len : BLK_MAX;
+
+	return blk_share_ok(p, n) ? n & ~(uint64_t)(TS_PAGE_SIZE - 1) : n;
+}
+
 /* Free a reply's data; a kernel error completion carries none of ours. */
 static void
 blk_rep_free(struct ts_packet *rep)
@@ -116,7 +126,7 @@ blk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
 
 	(void)ctx;
 	while (len > 0) {
-		n = len < BLK_MAX ? len : BLK_MAX;
+		n = blk_chunk(p, len);
 		share = blk_share_ok(p, n);
 		memset(&req, 0, 128);
 		memset(&rep, 0, 128);
@@ -153,7 +163,7 @@ blk_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
 
 	(void)ctx;
 	while (len > 0) {
-		n = len < BLK_MAX ? len : BLK_MAX;
+		n = blk_chunk(p, len);
 		memset(&req, 0, 128);
 		memset(&rep, 0, 128);
 		req.opcode = OP_WRITE;

@@ -6,6 +6,9 @@ set(FAT_INC ${TESSERA_ROOT}/fs/include)
 
 tessera_host_test(test_fat test_fat.c test_fat_tool.c ${FAT_SRC})
 target_include_directories(test_fat PRIVATE ${FAT_INC})
+# Multi-sector paths, counted on the in-memory device (one request per run).
+tessera_host_test(test_fat_runs test_fat_runs.c test_fat_tool.c ${FAT_SRC})
+target_include_directories(test_fat_runs PRIVATE ${FAT_INC})
 
 find_program(MKFS_FAT NAMES mkfs.fat mkfs.vfat PATHS /sbin /usr/sbin)
 find_program(FSCK_FAT NAMES fsck.fat fsck.vfat PATHS /sbin /usr/sbin)
