@@ -6,7 +6,7 @@
  * How to use:
  *   1. Fill a struct fat_dev with the block device callbacks and geometry.
  *   2. fat_mount(&vol, &dev, clock, flags) on a caller-provided struct
- *      fat_vol (it holds the sector cache, ~70 KiB: allocate it statically
+ *      fat_vol (it holds the sector cache, ~86 KiB: allocate it statically
  *      or with malloc).  On -ERR_INVAL, vol.reason says what was wrong.
  *   3. Path operations (fat_stat, fat_open, fat_mkdir, fat_unlink, ...) take
  *      absolute paths inside the volume: "/dir/file.txt".
