@@ -177,14 +177,16 @@ spawn_file(char **argv, unsigned flags, int *err)
 }
 
 /* Wait for child `tid` (spawned stopped) through a TERMINATE watch, so that
- * it is still a zombie when the shell looks at its CPU time. */
+ * it is still a zombie when the shell looks at its CPU time.  The watch is
+ * flushed to the kernel before the child starts: a watch on a task that
+ * already ended is refused (-ERR_SRCH) and would never fire. */
 static long
 wait_timed(long tid, int *status, uint64_t *cpu_ns)
 {
 	struct ts_packet *p;
 	int done = 0;
 
-	if (sh_ipc() < 0 || dux_watch((ts_addr)tid) < 0) {
+	if (sh_ipc() < 0 || dux_watch((ts_addr)tid) < 0 || dux_flush() < 0) {
 		sys_task_start(tid);
 		return sys_task_wait(tid, status);
 	}
@@ -193,8 +195,9 @@ wait_timed(long tid, int *status, uint64_t *cpu_ns)
 		if (dux_wait(DUX_FOREVER) < 0)
 			break;
 		while ((p = dux_recv())) {
-			if ((p->flags & PKT_KERNEL) && p->opcode == OP_TERMINATE &&
-			    !(p->flags & PKT_REPLY) && p->handle == (uint64_t)tid)
+			if ((p->flags & PKT_KERNEL) && p->handle == (uint64_t)tid &&
+			    ((p->opcode == OP_TERMINATE && !(p->flags & PKT_REPLY)) ||
+			     (p->opcode == OP_WATCH && (p->flags & PKT_REPLY) && p->status < 0)))
 				done = 1;
 			dux_data_free(p);
 			dux_done(p);

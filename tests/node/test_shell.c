@@ -63,7 +63,8 @@ serve(long child, const char *const *keys)
 	struct ts_packet *p;
 	int done = 0, k = 0, eofs = 0;
 
-	if (dux_watch((ts_addr)child) < 0 || sys_task_start(child) < 0)
+	/* The watch reaches the kernel before the child runs. */
+	if (dux_watch((ts_addr)child) < 0 || dux_flush() < 0 || sys_task_start(child) < 0)
 		return -1000;
 	while (!done) {
 		if (dux_wait(60 * SEC) <= 0) {
@@ -473,6 +474,19 @@ t_script(int argc, char **argv)
 	TT_EQ(run_sh(c6, NULL), 127);
 	expect("sh: /tmp/s/missing: %s\n", strerror(ENOENT));
 	TT_CHECK(same());
+
+	/* time: 30 short programs in a row (each watched before it starts). */
+	ncap = nwant = 0;
+	static char many[30 * 20];
+	many[0] = 0;
+	for (int i = 0; i < 30; i++)
+		strcat(many, "time exitcode 1; ");
+	const char *c8[] = { "-c", many, NULL };
+	TT_EQ(run_sh(c8, NULL), 1);
+	int lines = 0;
+	for (char *q = cap; (q = strstr(q, "real ")); q++)
+		lines++;
+	TT_EQ(lines, 30);
 
 	/* Without TS_STDIO=console: the kernel log. */
 	const char *c7[] = { "-c", "echo shell-log-check $?", NULL };
