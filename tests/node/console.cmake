@@ -34,5 +34,5 @@ endif()
 if(NOT TESSERA_GUEST)
 	tessera_node_test(NAME init_uart PROGRAM init SMP 2 TIMEOUT 120
 		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/init_uart.py
-		EXPECT "init: console on uart" "^serial-ok")
+		EXPECT "init: console on uart" "^serial-ok" "^serial-oK!")
 endif()

@@ -1,6 +1,7 @@
 """QMP script of node_init_gpu: a node booted with console=gpu runs the shell
-on the GPU console.  Type a command on the virtio keyboard and find its
-output drawn on the screen, glyph by glyph against the font."""
+on the GPU console.  Type a command on the virtio keyboard (editing it with
+the arrow keys and backspace) and find its output drawn on the screen, glyph
+by glyph against the font."""
 
 import console_check
 import png
@@ -23,7 +24,13 @@ def row_matches(img, cmap, fw, fh, row, text):
 def run(node):
     node.wait_for(r"init: console on gpu", 60)
     node.wait_for(r"init: Tessera node up", 60)
-    node.qmp.type_text("echo %s\n" % TEXT)
+    # Typed with a mistake, fixed with left arrow + backspace + insert:
+    # "Tessera-GPU-XK" -> "Tessera-GPU-OK".
+    node.qmp.type_text("echo " + TEXT[:-2] + "XK")
+    node.qmp.key("left")
+    node.qmp.key("backspace")
+    node.qmp.type_text("O")
+    node.qmp.key("ret")
     cmap, fw, fh = console_check.load_psf(console_check.FONT)
     for attempt in range(30):
         img = png.read(node.qmp.screendump(node.artefact("screen.png")))
