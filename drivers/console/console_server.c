@@ -321,20 +321,17 @@ static void
 answer_reads(void)
 {
 	while (pend_count && inq_head != inq_tail) {
-		struct ts_packet *r = dux_alloc();
-		if (!r)
-			return;
 		struct ts_packet *req = pending[pend_head];
 		size_t n = 0, want = req->len;
+		unsigned head = inq_head;
 		/* One reply in flight at a time: read_buf stays valid until the
 		 * flush below. */
 		while (n < want && inq_head != inq_tail)
 			read_buf[n++] = inq[inq_head++ % INQ];
-		dux_reply_init(r, req, (int)n);
-		r->flags |= PKT_DATA_COPY;
-		r->data = (uint64_t)(uintptr_t)read_buf;
-		r->len = n;
-		dux_send(r);
+		if (dux_reply_data(req, (int)n, read_buf, n) < 0) {
+			inq_head = head;	/* no slot: the bytes stay queued */
+			return;
+		}
 		dux_done(req);
 		pend_head = (pend_head + 1) % PENDING_MAX;
 		pend_count--;
@@ -356,20 +353,12 @@ do_write(const struct ts_packet *req)
 static void
 reply_info(const struct ts_packet *req)
 {
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
 	info_buf = (struct console_info){ .kind = CONSOLE_KIND_UART };
 	if (out_kind == OUT_GPU)
 		info_buf = (struct console_info){ .kind = CONSOLE_KIND_GPU,
 			.cols = term.cols, .rows = term.rows };
-	dux_reply_init(r, req, 0);
-	r->flags |= PKT_DATA_COPY;
-	r->data = (uint64_t)(uintptr_t)&info_buf;
-	r->len = sizeof(info_buf);
-	dux_send(r);
-	dux_flush();
+	if (dux_reply_data(req, 0, &info_buf, sizeof(info_buf)) == 0)
+		dux_flush();	/* info_buf is free again at once */
 }
 
 /* Requests whose replies wait for the screen update. */

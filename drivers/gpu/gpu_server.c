@@ -49,32 +49,6 @@ drop(struct ts_packet *req)
 	dux_done(req);
 }
 
-/* A reply without data (a slot is always free: RING > FB_FLUSH_MAX). */
-static void
-reply(const struct ts_packet *req, int status)
-{
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
-	dux_reply_init(r, req, status);
-	dux_send(r);
-}
-
-static void
-reply_info(const struct ts_packet *req)
-{
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
-	dux_reply_init(r, req, (int)sizeof(info));
-	r->flags |= PKT_DATA_COPY;
-	r->data = (uint64_t)(uintptr_t)&info;
-	r->len = sizeof(info);
-	dux_send(r);
-}
-
 /* The rectangle in `offset`, checked against the screen: 0 or -ERR_INVAL.
  * An empty one is the whole screen if `empty_is_all`, else invalid. */
 static int
@@ -149,11 +123,11 @@ do_map(const struct ts_packet *req)
 	struct ts_packet *r;
 
 	if (req->addr >> 48) {		/* another node: pages cannot travel */
-		reply(req, -ERR_NOTSUP);
+		dux_reply(req, -ERR_NOTSUP, NULL, 0);
 		return;
 	}
 	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE || off % PAGE || off >= dev.fb_size) {
-		reply(req, -ERR_INVAL);
+		dux_reply(req, -ERR_INVAL, NULL, 0);
 		return;
 	}
 	n = dev.fb_size - off;
@@ -180,13 +154,14 @@ map_refused(const struct ts_packet *c)
 		if (map_sent[i].id == c->id && map_sent[i].addr == c->addr && c->opcode == OP_MAP) {
 			map_sent[i].addr = 0;
 			map_sent[i].id = 0;
-			reply(c, c->status < 0 ? c->status : -ERR_IO);
+			dux_reply(c, c->status < 0 ? c->status : -ERR_IO, NULL, 0);
 			return;
 		}
 	}
 }
 
-/* Answer one request now, or hold a FLUSH until the device is done. */
+/* Answer one request now, or hold a FLUSH until the device is done.  A slot
+ * for the reply is always free: RING > FB_FLUSH_MAX. */
 static void
 serve(struct ts_packet *req)
 {
@@ -199,22 +174,22 @@ serve(struct ts_packet *req)
 	int rc;
 	switch (req->opcode) {
 	case OP_INFO:
-		reply_info(req);
+		dux_reply_data(req, (int)sizeof(info), &info, sizeof(info));
 		break;
 	case OP_WRITE:
-		reply(req, do_write(req));
+		dux_reply(req, do_write(req), NULL, 0);
 		break;
 	case OP_FLUSH:
 		dux_data_free(req);
 		if ((rc = do_flush(req)) == 0)
 			return;		/* held: answered by finish_flushes */
-		reply(req, rc);
+		dux_reply(req, rc, NULL, 0);
 		break;
 	case OP_MAP:
 		do_map(req);
 		break;
 	default:
-		reply(req, -ERR_NOTSUP);
+		dux_reply(req, -ERR_NOTSUP, NULL, 0);
 	}
 	drop(req);
 }
@@ -232,7 +207,7 @@ finish_flushes(void)
 			printf("virtio-gpu: %s\n", dev.err);
 			dev.err = NULL;
 		}
-		reply(req, status);
+		dux_reply(req, status, NULL, 0);
 		dux_done(req);
 	}
 }

@@ -73,36 +73,9 @@ drop(struct ts_packet *req)
 	dux_done(req);
 }
 
-/* A reply without data (one is always free: RING > INPUT_PENDING_MAX). */
-static void
-reply(const struct ts_packet *req, int status)
-{
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
-	dux_reply_init(r, req, status);
-	dux_send(r);
-}
-
-/* Reply with COPY data at buf; status = len. */
-static void
-reply_data(const struct ts_packet *req, struct ts_packet *r, const void *buf, size_t len)
-{
-	dux_reply_init(r, req, (int)len);
-	r->flags |= PKT_DATA_COPY;
-	r->data = (uint64_t)(uintptr_t)buf;
-	r->len = len;
-	dux_send(r);
-}
-
 static void
 reply_info(const struct ts_packet *req)
 {
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
 	memset(&info_buf, 0, sizeof(info_buf));
 	info_buf.kind = dev.kind;
 	info_buf.flags = (dev.irqs.on ? INPUT_INFO_IRQ : 0) | (dev.broken ? INPUT_INFO_BROKEN : 0);
@@ -112,7 +85,7 @@ reply_info(const struct ts_packet *req)
 	info_buf.drops = ev_drops;
 	info_buf.text_drops = text_drops;
 	info_buf.errors = dev.stats.errors;
-	reply_data(req, r, &info_buf, sizeof(info_buf));
+	dux_reply_data(req, (int)sizeof(info_buf), &info_buf, sizeof(info_buf));
 }
 
 /* Drop every held READ of task `tid`. */
@@ -223,7 +196,8 @@ kernel_packet(struct ts_packet *p)
 	drop(p);
 }
 
-/* Answer one request now, or hold a READ. */
+/* Answer one request now, or hold a READ.  A slot for the reply is always
+ * free: RING > INPUT_PENDING_MAX. */
 static void
 serve(struct ts_packet *req)
 {
@@ -237,13 +211,13 @@ serve(struct ts_packet *req)
 	case OP_READ:
 		if ((rc = hold_read(req)) == 0)
 			return;
-		reply(req, rc);
+		dux_reply(req, rc, NULL, 0);
 		break;
 	case OP_INFO:
 		reply_info(req);
 		break;
 	default:
-		reply(req, -ERR_NOTSUP);
+		dux_reply(req, -ERR_NOTSUP, NULL, 0);
 	}
 	drop(req);
 }
@@ -316,14 +290,18 @@ answer_reads(void)
 		struct ts_packet *req = pending[i];
 		int ready = req->offset == INPUT_READ_TEXT ? tx_head != tx_tail
 							   : ev_head != ev_tail;
-		struct ts_packet *r = ready && nout < INPUT_PENDING_MAX ? dux_alloc() : NULL;
-		if (!r) {
-			pending[k++] = req;
-			continue;
+		uint32_t ev_was = ev_head, tx_was = tx_head;
+		if (ready && nout < INPUT_PENDING_MAX) {
+			size_t n = fill(req, out[nout]);
+			if (dux_reply_data(req, (int)n, out[nout], n) == 0) {
+				nout++;
+				dux_done(req);
+				continue;
+			}
+			ev_head = ev_was;	/* no slot: the data stays queued */
+			tx_head = tx_was;
 		}
-		size_t n = fill(req, out[nout]);
-		reply_data(req, r, out[nout++], n);
-		dux_done(req);
+		pending[k++] = req;
 	}
 	npend = k;
 }
@@ -340,13 +318,13 @@ run(void)
 			serve(req);
 		answer_reads();
 		dux_flush();
-		struct ts_ipc_hdr *h = dux_hdr();
-		if (h->tx_tail == h->tx_head)
+		unsigned txq = dux_tx_pending();
+		if (!txq)
 			nout = 0;	/* every reply's data was read */
 		uint64_t t = DUX_FOREVER;
 		if (dev.irqs.nirq != seen || vinput_rearm(&dev))
 			t = 0;
-		else if (h->tx_tail != h->tx_head)
+		else if (txq)
 			t = POLL_NS;
 		else if (!dev.irqs.on)
 			t = npend ? POLL_NS : IDLE_POLL_NS;

@@ -52,18 +52,6 @@ drop(struct ts_packet *req)
 	dux_done(req);
 }
 
-/* A reply without data (one is always free: RING > PENDING_MAX + FIFO). */
-static void
-reply(const struct ts_packet *req, int status)
-{
-	struct ts_packet *r = dux_alloc();
-
-	if (!r)
-		return;
-	dux_reply_init(r, req, status);
-	dux_send(r);
-}
-
 static void
 reply_info(const struct ts_packet *req)
 {
@@ -91,7 +79,8 @@ do_write(const struct ts_packet *req)
 	return rc < 0 ? rc : (int)req->len;
 }
 
-/* Answer one request now, or hold a READ. */
+/* Answer one request now, or hold a READ.  A slot for the reply is always
+ * free: RING > PENDING_MAX + FIFO. */
 static void
 serve(struct ts_packet *req)
 {
@@ -101,7 +90,7 @@ serve(struct ts_packet *req)
 	}
 	switch (req->opcode) {
 	case OP_WRITE:
-		reply(req, do_write(req));
+		dux_reply(req, do_write(req), NULL, 0);
 		break;
 	case OP_READ:
 		if (pend_count < PENDING_MAX) {
@@ -109,13 +98,13 @@ serve(struct ts_packet *req)
 			pending[(pend_head + pend_count++) % PENDING_MAX] = req;
 			return;
 		}
-		reply(req, -ERR_BUSY);
+		dux_reply(req, -ERR_BUSY, NULL, 0);
 		break;
 	case OP_INFO:
 		reply_info(req);
 		break;
 	default:
-		reply(req, -ERR_NOTSUP);
+		dux_reply(req, -ERR_NOTSUP, NULL, 0);
 	}
 	drop(req);
 }
@@ -150,16 +139,10 @@ static void
 answer_reads(void)
 {
 	while (pend_count && fifo_head != fifo_tail) {
-		struct ts_packet *r = dux_alloc();
-		if (!r)
-			return;
 		struct ts_packet *req = pending[pend_head];
 		struct frame *f = &fifo[fifo_head % FIFO_FRAMES];
-		dux_reply_init(r, req, (int)f->len);
-		r->flags |= PKT_DATA_COPY;
-		r->data = (uint64_t)(uintptr_t)f->data;
-		r->len = f->len;
-		dux_send(r);
+		if (dux_reply_data(req, (int)f->len, f->data, f->len) < 0)
+			return;
 		dux_done(req);
 		pend_head = (pend_head + 1) % PENDING_MAX;
 		pend_count--;
@@ -180,13 +163,13 @@ run(void)
 			serve(req);
 		answer_reads();
 		dux_flush();
-		struct ts_ipc_hdr *h = dux_hdr();
-		if (h->tx_tail == h->tx_head)
+		unsigned txq = dux_tx_pending();
+		if (!txq)
 			fifo_rel = fifo_head;	/* every reply's data was read */
 		uint64_t t = DUX_FOREVER;
 		if (dev.irqs.nirq != seen || vnet_rearm(&dev))
 			t = 0;
-		else if (h->tx_tail != h->tx_head)
+		else if (txq)
 			t = POLL_NS;
 		else if (!dev.irqs.on)
 			t = pend_count ? POLL_NS : IDLE_POLL_NS;

@@ -66,34 +66,17 @@ copy_klog(void)
 		dev.stats.klog_bytes += uart_tx(&dev, klog_buf, (size_t)n, 1);
 }
 
-static void
-reply(const struct ts_packet *req, int status)
-{
-	struct ts_packet *r = dux_alloc();
-
-	if (r) {
-		dux_reply_init(r, req, status);
-		dux_send(r);
-	}
-}
-
 /* A reply with COPY data staged in `stage`; 0 or -1 when no room is left
  * until the next flush. */
 static int
-reply_data(const struct ts_packet *req, int status, const void *data, size_t len)
+reply_staged(const struct ts_packet *req, int status, const void *data, size_t len)
 {
 	if (STAGE - stage_used < len)
 		return -1;
-	struct ts_packet *r = dux_alloc();
-	if (!r)
+	memcpy(stage + stage_used, data, len);	/* unused until counted below */
+	if (dux_reply_data(req, status, stage + stage_used, len) < 0)
 		return -1;
-	memcpy(stage + stage_used, data, len);
-	dux_reply_init(r, req, status);
-	r->flags |= PKT_DATA_COPY;
-	r->data = (uint64_t)(uintptr_t)(stage + stage_used);
-	r->len = len;
 	stage_used += len;
-	dux_send(r);
 	return 0;
 }
 
@@ -120,13 +103,13 @@ serve(struct ts_packet *req)
 	}
 	switch (req->opcode) {
 	case OP_WRITE:
-		reply(req, do_write(req));
+		dux_reply(req, do_write(req), NULL, 0);
 		break;
 	case OP_READ:
 		if ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE || req->len == 0) {
-			reply(req, -ERR_INVAL);
+			dux_reply(req, -ERR_INVAL, NULL, 0);
 		} else if (rd_count == CONSOLE_READERS_MAX) {
-			reply(req, -ERR_AGAIN);
+			dux_reply(req, -ERR_AGAIN, NULL, 0);
 		} else {
 			readers[(rd_head + rd_count++) % CONSOLE_READERS_MAX] = req;
 			return;		/* held until input comes */
@@ -135,12 +118,12 @@ serve(struct ts_packet *req)
 	case OP_INFO: {
 		struct console_info info = dev.stats;
 		info.kind = CONSOLE_KIND_UART;
-		if (reply_data(req, 0, &info, sizeof(info)) < 0)
-			reply(req, -ERR_AGAIN);
+		if (reply_staged(req, 0, &info, sizeof(info)) < 0)
+			dux_reply(req, -ERR_AGAIN, NULL, 0);
 		break;
 	}
 	default:
-		reply(req, -ERR_NOTSUP);
+		dux_reply(req, -ERR_NOTSUP, NULL, 0);
 	}
 	dux_data_free(req);
 	dux_done(req);
@@ -160,7 +143,7 @@ answer_reads(void)
 		if (n > STAGE - stage_used || !dux_free_slots())
 			return;		/* after the flush */
 		n = uart_rx_take(&dev, tmp, n);
-		reply_data(req, (int)n, tmp, n);
+		reply_staged(req, (int)n, tmp, n);
 		dux_done(req);
 		rd_head = (rd_head + 1) % CONSOLE_READERS_MAX;
 		rd_count--;
@@ -181,13 +164,13 @@ run(void)
 			serve(req);
 		answer_reads();
 		dux_flush();
-		struct ts_ipc_hdr *h = dux_hdr();
-		if (h->tx_tail == h->tx_head)
+		unsigned txq = dux_tx_pending();
+		if (!txq)
 			stage_used = 0;		/* every reply's data was copied */
 		uint64_t t = BACKSTOP_NS;
 		if (klog_due || (rd_count && uart_rx_avail(&dev)))
 			t = 0;
-		else if (!irq_on || h->tx_tail != h->tx_head)
+		else if (!irq_on || txq)
 			t = POLL_NS;
 		dux_wait(t);
 	}

@@ -304,6 +304,21 @@ dux_reply(const struct ts_packet *req, int status, const void *name, size_t name
 	return 0;
 }
 
+int
+dux_reply_data(const struct ts_packet *req, int status, const void *data, size_t len)
+{
+	struct ts_packet *r = dux_alloc();
+
+	if (!r)
+		return -ERR_AGAIN;
+	dux_reply_init(r, req, status);
+	r->flags |= PKT_DATA_COPY;
+	r->data = (uint64_t)(uintptr_t)data;
+	r->len = len;
+	dux_send(r);
+	return 0;
+}
+
 long
 dux_lookup(const char *name)
 {
@@ -404,6 +419,12 @@ dux_free_slots(void)
 {
 	reclaim();
 	return d.nfree;
+}
+
+unsigned
+dux_tx_pending(void)
+{
+	return d.hdr->tx_head - load_acq(&d.hdr->tx_tail);
 }
 
 unsigned

@@ -100,6 +100,11 @@ void dux_reply_init(struct ts_packet *r, const struct ts_packet *req, int status
 /* Send a reply carrying `name` (may be NULL).  0 or -ERR_AGAIN (no slot),
  * -ERR_TOOBIG (name over IPC_NAME_MAX). */
 int dux_reply(const struct ts_packet *req, int status, const void *name, size_t name_len);
+/* Send a reply whose data is `len` bytes at `data`, COPY (len may be 0).  The
+ * kernel reads the buffer when it consumes the reply: keep it unchanged until
+ * a dux_flush()/dux_wait() after which dux_tx_pending() is 0.  0 or
+ * -ERR_AGAIN (no slot: nothing sent). */
+int dux_reply_data(const struct ts_packet *req, int status, const void *data, size_t len);
 /* Copy a name into p (at most IPC_NAME_MAX bytes); 0 or -ERR_TOOBIG. */
 int dux_set_name(struct ts_packet *p, const void *name, size_t len);
 
@@ -132,6 +137,11 @@ long dux_watch(ts_addr task);
  * task.  fn = NULL removes the handler.  0 or -ERR_*. */
 int dux_notify_handler(void (*fn)(uint64_t source, uint64_t value), void *stack,
 		       size_t size);
+
+/* Packets sent (dux_send) that the kernel has not consumed yet.  0 after a
+ * flush means the COPY data of every reply sent so far has been read, so its
+ * buffers may be reused. */
+unsigned dux_tx_pending(void);
 
 /* For tests and tools: free slots the task owns now (after reclaiming the
  * consumed transmit slots), the ring size N, and the area's header. */
