@@ -27,6 +27,7 @@
 #include <blk/virtio_blk.h>
 #include <dux/dux.h>
 #include <tessera/abi.h>
+#include <virtio/vsrv.h>
 
 #define BLK_VA		0x2000000000ul	/* device mappings (VBLK_VA_SPAN) */
 #define BOUNCE_VA	0x2100000000ul	/* bounce pages */
@@ -56,6 +57,8 @@ struct job {
 	struct job *next;		/* free list / sent list */
 };
 
+static struct vsrv srv = { .drv = "virtio-blk", .prefix = "blk" };
+static const struct vsrv_times times = { POLL_NS, DUX_FOREVER, SAFETY_NS };
 static struct vblk dev;
 static struct job jobs[VBLK_TAGS];
 static uint64_t pins[VBLK_TAGS][ZC_PAGES_MAX];	/* physical pages per job */
@@ -388,18 +391,15 @@ run(void)
 		dux_flush();
 		release_sent();
 		take_requests();
-		uint64_t t = DUX_FOREVER;
-		if (dev.irqs.nirq != seen)
-			t = 0;
-		else if (vblk_inflight(&dev) || sent_jobs)
-			t = dev.irqs.on ? SAFETY_NS : POLL_NS;
-		dux_wait(t);
+		unsigned st = (dev.irqs.nirq != seen ? VSRV_AGAIN : 0) |
+			      (vblk_inflight(&dev) || sent_jobs ? VSRV_BUSY : 0);
+		dux_wait(vsrv_wait_ns(dev.irqs.on, st, &times));
 	}
 }
 
 /* IPC area, receive ranges, bounce memory, service name.  0 or -1. */
 static int
-setup(const char *who, char *name, size_t n)
+setup(void)
 {
 	long rc = dux_init(RING);
 
@@ -414,36 +414,23 @@ setup(const char *who, char *name, size_t n)
 		jobs[i].next = free_jobs;
 		free_jobs = &jobs[i];
 	}
-	if (rc == 0)
-		rc = dux_register_first("blk", name, n);
-	if (rc < 0) {
-		printf("virtio-blk %s: setup: %s\n", who, ts_strerror((int)rc));
-		return -1;
-	}
-	return 0;
+	return vsrv_register(&srv, rc);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct pci_args a;
-	char who[16], name[16];
 	int rc;
 
-	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
-		printf("virtio-blk: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+	if (vsrv_args(&srv, argc, argv) < 0)
 		return 1;
-	}
-	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
-	if ((rc = vblk_attach(&dev, &a, BLK_VA)) < 0) {
-		printf("virtio-blk %s: %s: %s\n", who, dev.err, ts_strerror(rc));
-		return 1;
-	}
-	if (setup(who, name, sizeof(name)) < 0)
+	if ((rc = vblk_attach(&dev, &srv.args, BLK_VA)) < 0)
+		return vsrv_fail(&srv, dev.err, rc);
+	if (setup() < 0)
 		return 1;
 	rc = vblk_irq_start(&dev);
-	printf("virtio-blk %s: %s: %llu bytes, block %u, %s, flush %s, queue %u, %s\n", who,
-	       name, (unsigned long long)vblk_size(&dev), dev.blk_size,
+	printf("virtio-blk %s: %s: %llu bytes, block %u, %s, flush %s, queue %u, %s\n", srv.who,
+	       srv.name, (unsigned long long)vblk_size(&dev), dev.blk_size,
 	       dev.ro ? "read-only" : "read-write", dev.flush ? "yes" : "no", dev.q.size,
 	       rc == 0 ? "interrupts" : "polling");
 	run();

@@ -17,6 +17,7 @@
 #include <gpu/virtio_gpu.h>
 #include <tessera/abi.h>
 #include <tessera/proto_fb.h>
+#include <virtio/vsrv.h>
 
 #define GPU_VA		0x2000000000ul	/* device window (VGPU_VA_SPAN) */
 #define RING		128u		/* dux ring entries (> FB_FLUSH_MAX held) */
@@ -28,6 +29,8 @@
 _Static_assert(RING > FB_FLUSH_MAX + 8, "held flushes leave slots to work with");
 _Static_assert(2 * FB_FLUSH_MAX <= VGPU_TAGS, "every flush allowed has its tags");
 
+static struct vsrv srv = { .drv = "virtio-gpu", .prefix = "gpu" };
+static const struct vsrv_times times = { POLL_NS, DUX_FOREVER, SAFETY_NS };
 static struct vgpu dev;
 static struct fb_info info;	/* constant after attach: INFO's COPY data */
 
@@ -223,53 +226,28 @@ run(void)
 		while ((req = dux_recv()))
 			serve(req);
 		dux_flush();
-		uint64_t t = DUX_FOREVER;
-		if (dev.irqs.nirq != seen)
-			t = 0;
-		else if (vgpu_inflight(&dev))
-			t = dev.irqs.on ? SAFETY_NS : POLL_NS;
-		dux_wait(t);
+		unsigned st = (dev.irqs.nirq != seen ? VSRV_AGAIN : 0) |
+			      (vgpu_inflight(&dev) ? VSRV_BUSY : 0);
+		dux_wait(vsrv_wait_ns(dev.irqs.on, st, &times));
 	}
-}
-
-/* IPC area and service name.  0 or -1. */
-static int
-setup(const char *who, char *name, size_t n)
-{
-	long rc = dux_init(RING);
-
-	if (rc == 0)
-		rc = dux_register_first("gpu", name, n);
-	if (rc < 0) {
-		printf("virtio-gpu %s: setup: %s\n", who, ts_strerror((int)rc));
-		return -1;
-	}
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct pci_args a;
-	char who[16], name[16];
 	int rc;
 
-	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
-		printf("virtio-gpu: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+	if (vsrv_args(&srv, argc, argv) < 0)
 		return 1;
-	}
-	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
-	if ((rc = vgpu_attach(&dev, &a, GPU_VA)) < 0) {
-		printf("virtio-gpu %s: %s: %s\n", who, dev.err, ts_strerror(rc));
-		return 1;
-	}
+	if ((rc = vgpu_attach(&dev, &srv.args, GPU_VA)) < 0)
+		return vsrv_fail(&srv, dev.err, rc);
 	info = (struct fb_info){ dev.width, dev.height, dev.stride, FB_FORMAT_XRGB8888,
 				 (uint32_t)dev.fb_size, { 0 } };
-	if (setup(who, name, sizeof(name)) < 0)
+	if (vsrv_register(&srv, dux_init(RING)) < 0)
 		return 1;
 	rc = vgpu_irq_start(&dev);
-	printf("virtio-gpu %s: %s: %ux%u on scanout %u%s, queue %u, %s\n", who, name, dev.width,
-	       dev.height, dev.scanout, dev.enabled ? "" : " (none enabled: fallback)",
+	printf("virtio-gpu %s: %s: %ux%u on scanout %u%s, queue %u, %s\n", srv.who, srv.name,
+	       dev.width, dev.height, dev.scanout, dev.enabled ? "" : " (none enabled: fallback)",
 	       dev.q.size, rc == 0 ? "interrupts" : "polling");
 	run();
 	return 0;

@@ -26,6 +26,7 @@
 #include <tessera/abi.h>
 #include <tessera/le.h>
 #include <tessera/proto_input.h>
+#include <virtio/vsrv.h>
 
 #define INPUT_VA	0x2000000000ul	/* device mappings (VINPUT_VA_SPAN) */
 #define RING		64u		/* dux ring entries */
@@ -38,6 +39,8 @@
 #define SAFETY_NS	(100ull * 1000000)	/* interrupt mode: re-check period */
 #define REC		sizeof(struct input_event_rec)
 
+static struct vsrv srv = { .drv = "virtio-input", .prefix = "input" };
+static const struct vsrv_times times = { POLL_NS, IDLE_POLL_NS, SAFETY_NS };
 static struct vinput dev;
 static struct keymap km;
 
@@ -321,55 +324,26 @@ run(void)
 		unsigned txq = dux_tx_pending();
 		if (!txq)
 			nout = 0;	/* every reply's data was read */
-		uint64_t t = DUX_FOREVER;
-		if (dev.irqs.nirq != seen || vinput_rearm(&dev))
-			t = 0;
-		else if (txq)
-			t = POLL_NS;
-		else if (!dev.irqs.on)
-			t = npend ? POLL_NS : IDLE_POLL_NS;
-		else if (npend)
-			t = SAFETY_NS;
-		dux_wait(t);
+		unsigned st = (dev.irqs.nirq != seen || vinput_rearm(&dev) ? VSRV_AGAIN : 0) |
+			      (txq ? VSRV_TXQ : 0) | (npend ? VSRV_BUSY : 0);
+		dux_wait(vsrv_wait_ns(dev.irqs.on, st, &times));
 	}
-}
-
-/* IPC area and service name.  0 or -1. */
-static int
-setup(const char *who, char *name, size_t n)
-{
-	long rc = dux_init(RING);
-
-	if (rc == 0)
-		rc = dux_register_first("input", name, n);
-	if (rc < 0) {
-		printf("virtio-input %s: setup: %s\n", who, ts_strerror((int)rc));
-		return -1;
-	}
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct pci_args a;
-	char who[16], name[16];
 	int rc;
 
-	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
-		printf("virtio-input: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+	if (vsrv_args(&srv, argc, argv) < 0)
 		return 1;
-	}
-	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
-	if ((rc = vinput_attach(&dev, &a, INPUT_VA)) < 0) {
-		printf("virtio-input %s: %s: %s\n", who, dev.err, ts_strerror(rc));
-		return 1;
-	}
+	if ((rc = vinput_attach(&dev, &srv.args, INPUT_VA)) < 0)
+		return vsrv_fail(&srv, dev.err, rc);
 	keymap_init(&km);
-	if (setup(who, name, sizeof(name)) < 0)
+	if (vsrv_register(&srv, dux_init(RING)) < 0)
 		return 1;
 	rc = vinput_irq_start(&dev);
-	printf("virtio-input %s: %s: %s \"%s\", events 0x%x, queue %u, %s\n", who, name,
+	printf("virtio-input %s: %s: %s \"%s\", events 0x%x, queue %u, %s\n", srv.who, srv.name,
 	       vinput_kind_name(dev.kind), dev.name, (unsigned)dev.ev_types, dev.evq.size,
 	       rc == 0 ? "interrupts" : "polling");
 	run();

@@ -20,6 +20,7 @@
 #include <dux/dux.h>
 #include <net/virtio_net.h>
 #include <tessera/abi.h>
+#include <virtio/vsrv.h>
 
 #define NET_VA		0x2000000000ul	/* device mappings (VNET_VA_SPAN) */
 #define RING		128u		/* dux ring entries */
@@ -37,6 +38,8 @@ struct frame {
 	uint8_t data[VNET_FRAME_MAX];
 };
 
+static struct vsrv srv = { .drv = "virtio-net", .prefix = "net" };
+static const struct vsrv_times times = { POLL_NS, IDLE_POLL_NS, SAFETY_NS };
 static struct vnet dev;
 static struct frame fifo[FIFO_FRAMES];
 static unsigned fifo_rel, fifo_head, fifo_tail;
@@ -166,56 +169,27 @@ run(void)
 		unsigned txq = dux_tx_pending();
 		if (!txq)
 			fifo_rel = fifo_head;	/* every reply's data was read */
-		uint64_t t = DUX_FOREVER;
-		if (dev.irqs.nirq != seen || vnet_rearm(&dev))
-			t = 0;
-		else if (txq)
-			t = POLL_NS;
-		else if (!dev.irqs.on)
-			t = pend_count ? POLL_NS : IDLE_POLL_NS;
-		else if (pend_count)
-			t = SAFETY_NS;
-		dux_wait(t);
+		unsigned st = (dev.irqs.nirq != seen || vnet_rearm(&dev) ? VSRV_AGAIN : 0) |
+			      (txq ? VSRV_TXQ : 0) | (pend_count ? VSRV_BUSY : 0);
+		dux_wait(vsrv_wait_ns(dev.irqs.on, st, &times));
 	}
-}
-
-/* IPC area and service name.  0 or -1. */
-static int
-setup(const char *who, char *name, size_t n)
-{
-	long rc = dux_init(RING);
-
-	if (rc == 0)
-		rc = dux_register_first("net", name, n);
-	if (rc < 0) {
-		printf("virtio-net %s: setup: %s\n", who, ts_strerror((int)rc));
-		return -1;
-	}
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct pci_args a;
-	char who[16], name[16];
 	int rc;
 
-	if (pci_args_parse(argc - 1, argv + 1, &a) < 0) {
-		printf("virtio-net: bad arguments (want pci=, cfg=, barN=, irq=)\n");
+	if (vsrv_args(&srv, argc, argv) < 0)
 		return 1;
-	}
-	snprintf(who, sizeof(who), "%02x:%02x.%x", a.bus, a.dev, a.fn);
-	if ((rc = vnet_attach(&dev, &a, NET_VA)) < 0) {
-		printf("virtio-net %s: %s: %s\n", who, dev.err, ts_strerror(rc));
-		return 1;
-	}
-	if (setup(who, name, sizeof(name)) < 0)
+	if ((rc = vnet_attach(&dev, &srv.args, NET_VA)) < 0)
+		return vsrv_fail(&srv, dev.err, rc);
+	if (vsrv_register(&srv, dux_init(RING)) < 0)
 		return 1;
 	rc = vnet_irq_start(&dev);
 	const uint8_t *m = dev.mac;
-	printf("virtio-net %s: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, queues %u/%u, %s\n", who,
-	       name, m[0], m[1], m[2], m[3], m[4], m[5], dev.rxq.size, dev.txq.size,
+	printf("virtio-net %s: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, queues %u/%u, %s\n", srv.who,
+	       srv.name, m[0], m[1], m[2], m[3], m[4], m[5], dev.rxq.size, dev.txq.size,
 	       rc == 0 ? "interrupts" : "polling");
 	run();
 	return 0;
