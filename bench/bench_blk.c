@@ -19,31 +19,14 @@
 #include <dux/dux.h>
 #include <tessera/user.h>
 
+#define BENCH_NAME	"bench_blk"
+#include "bench.h"
+
 #define BUF_VA	0x2000000000ul
 #define DMA_VA	0x2100000000ul	/* direct path: our DMA buffer */
 #define DEV_VA	0x2200000000ul	/* direct path: vblk_attach's mappings */
 #define KIB	1024ul
 #define SEC	1000000000ull
-
-static void
-die(const char *what, long r)
-{
-	printf("bench_blk: %s: %ld (%s)\n", what, r, ts_strerror(r));
-	exit(1);
-}
-
-static void
-report(const char *key, uint64_t ticks, long n)
-{
-	printf("BENCH %s %ld\n", key, (long)(ticks * 100 / (uint64_t)n));
-}
-
-/* The time CSR minus the ticks hart 0 (the only one) spent idle. */
-static uint64_t
-busy_now(void)
-{
-	return ts_rdtime() - (uint64_t)sys_info(INFO_IDLE_TICKS, 0);
-}
 
 /* READ `len` bytes at `off` into the shared buffer `slot` (64 KiB each). */
 static struct ts_packet *
@@ -51,7 +34,7 @@ read_req(long disk, unsigned slot, uint64_t off, uint64_t len)
 {
 	struct ts_packet *p = dux_alloc();
 	if (!p)
-		die("no free slot", -ERR_AGAIN);
+		bench_die("no free slot", -ERR_AGAIN);
 	p->opcode = OP_READ;
 	p->offset = off;
 	p->flags = PKT_DATA_SHARE;
@@ -70,7 +53,7 @@ replies(unsigned n, uint64_t len)
 		struct ts_packet *q;
 		while (n && (q = dux_recv())) {
 			if (!(q->flags & PKT_REPLY) || q->status != (int)len)
-				die("read", q->status);
+				bench_die("read", q->status);
 			dux_done(q);
 			n--;
 		}
@@ -84,24 +67,24 @@ depth1(long disk, uint64_t len, int n)
 		read_req(disk, 0, 0, len);
 		replies(1, len);
 	}
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 	for (int i = 0; i < n; i++) {
 		read_req(disk, 0, (uint64_t)(i % 64) * len, len);
 		replies(1, len);
 	}
-	return busy_now() - t0;
+	return bench_busy_now() - t0;
 }
 
 static uint64_t
 depth16(long disk, int rounds)
 {
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 	for (int r = 0; r < rounds; r++) {
 		for (unsigned s = 0; s < 16; s++)
 			read_req(disk, s, (uint64_t)((r * 16 + s) % 64) * 64 * KIB, 64 * KIB);
 		replies(16, 64 * KIB);
 	}
-	return busy_now() - t0;
+	return bench_busy_now() - t0;
 }
 
 static struct vblk vdev;
@@ -114,7 +97,7 @@ attach_direct(long pci)
 	memcpy(req.name, "00:02.0", 7);
 	int r = dux_call((ts_addr)pci, &req, &rep, 5 * SEC);
 	if (r < 0 || !rep.len)
-		die("pci OPEN 00:02.0", r);
+		bench_die("pci OPEN 00:02.0", r);
 	static char words[512];
 	char *argv[16];
 	int argc = 0;
@@ -125,11 +108,11 @@ attach_direct(long pci)
 		argv[argc++] = words + i;
 	struct pci_args a;
 	if ((r = pci_args_parse(argc, argv, &a)) < 0)
-		die("driver arguments", r);
+		bench_die("driver arguments", r);
 	if ((r = vblk_attach(&vdev, &a, DEV_VA)) < 0)
-		die(vdev.err, r);
+		bench_die(vdev.err, r);
 	if ((r = vblk_irq_start(&vdev)) < 0)
-		die("vblk irq", r);
+		bench_die("vblk irq", r);
 }
 
 /* Direct reads of `len` bytes into the DMA buffer, one at a time. */
@@ -139,21 +122,21 @@ direct(uint64_t dma_pa, uint64_t len, int n)
 	uint64_t t0 = 0;
 	for (int i = -10; i < n; i++) {	/* 10 warm-up reads */
 		if (i == 0)
-			t0 = busy_now();
+			t0 = bench_busy_now();
 		struct vq_seg seg = { dma_pa, (uint32_t)len };
 		int r = vblk_submit(&vdev, VIRTIO_BLK_T_IN, (uint64_t)(i < 0 ? 0 : i % 64) * len / 512,
 				    &seg, 1, &vdev);
 		if (r < 0)
-			die("vblk_submit", r);
+			bench_die("vblk_submit", r);
 		vblk_kick(&vdev);
 		void *cookie;
 		int st;
 		while ((r = vblk_complete(&vdev, &cookie, &st)) == 0)
 			dux_wait(5 * SEC);	/* the interrupt wakes us */
 		if (r < 0 || st < 0)
-			die("direct read", r < 0 ? r : st);
+			bench_die("direct read", r < 0 ? r : st);
 	}
-	return busy_now() - t0;
+	return bench_busy_now() - t0;
 }
 
 int
@@ -161,28 +144,28 @@ main(void)
 {
 	long r = dux_init(64);
 	if (r < 0)
-		die("dux_init", r);
+		bench_die("dux_init", r);
 	if ((r = sys_mem_alloc(BUF_VA, 16 * 64 * KIB, MEM_R | MEM_W)) < 0)
-		die("buffer", r);
+		bench_die("buffer", r);
 	const char *pav[] = { "hold=00:02.0", NULL };
 	long pci = ts_spawn("pci", pav, 0, SPAWN_PRIV);
 	if (pci < 0)
-		die("spawn pci", pci);
+		bench_die("spawn pci", pci);
 	long disk = -ERR_NOENT;
 	for (uint64_t end = ts_now() + 30 * SEC; disk < 0 && ts_now() < end;)
 		if ((disk = dux_lookup("blk0")) < 0)
 			sys_sleep(10000000);
 	if (disk < 0)
-		die("no blk0", disk);
-	report("blk_read_4k_ipc_insns", depth1(disk, 4 * KIB, 200), 200);
-	report("blk_read_64k_ipc_insns", depth1(disk, 64 * KIB, 100), 100);
-	report("blk_read_64k_qd16_ipc_insns", depth16(disk, 10), 160);
+		bench_die("no blk0", disk);
+	bench_report("blk_read_4k_ipc_insns", depth1(disk, 4 * KIB, 200), 200);
+	bench_report("blk_read_64k_ipc_insns", depth1(disk, 64 * KIB, 100), 100);
+	bench_report("blk_read_64k_qd16_ipc_insns", depth16(disk, 10), 160);
 	uint64_t dma_pa;
 	if ((r = sys_mem_alloc_dma(DMA_VA, 64 * KIB, &dma_pa)) < 0)
-		die("dma buffer", r);
+		bench_die("dma buffer", r);
 	attach_direct(pci);
-	report("blk_read_4k_direct_insns", direct(dma_pa, 4 * KIB, 200), 200);
-	report("blk_read_64k_direct_insns", direct(dma_pa, 64 * KIB, 100), 100);
+	bench_report("blk_read_4k_direct_insns", direct(dma_pa, 4 * KIB, 200), 200);
+	bench_report("blk_read_64k_direct_insns", direct(dma_pa, 64 * KIB, 100), 100);
 	fflush(stdout);
 	sys_poweroff(0);
 	return 0;

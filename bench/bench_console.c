@@ -18,23 +18,13 @@
 #include <tessera/proto_console.h>
 #include <tessera/user.h>
 
+#define BENCH_NAME	"bench_console"
+#include "bench.h"
+
 #define SEC	1000000000ull
 #define LINE	80u
 
 static long con;
-
-static void
-die(const char *what, long r)
-{
-	printf("bench_console: %s: %ld (%s)\n", what, r, ts_strerror((int)r));
-	exit(1);
-}
-
-static uint64_t
-busy_now(void)
-{
-	return ts_rdtime() - (uint64_t)sys_info(INFO_IDLE_TICKS, 0);
-}
 
 static void
 cwrite(const char *s, size_t n)
@@ -44,7 +34,7 @@ cwrite(const char *s, size_t n)
 	int st = dux_call((ts_addr)con, &q, &rep, 5 * SEC);
 
 	if (st != (int)n)
-		die("write", st);
+		bench_die("write", st);
 }
 
 /* n lines of LINE characters + '\n'; instructions per character. */
@@ -52,7 +42,7 @@ static uint64_t
 lines(unsigned n)
 {
 	char buf[LINE + 1];
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned k = 0; k < LINE; k++)
@@ -60,7 +50,7 @@ lines(unsigned n)
 		buf[LINE] = '\n';
 		cwrite(buf, sizeof(buf));
 	}
-	return (busy_now() - t0) * 100 / ((uint64_t)n * (LINE + 1));
+	return (bench_busy_now() - t0) * 100 / ((uint64_t)n * (LINE + 1));
 }
 
 int
@@ -73,13 +63,13 @@ main(void)
 
 	if (dux_init(16) < 0 || ts_spawn("pci", NULL, 0, SPAWN_PRIV) < 0 ||
 	    ts_spawn("console", cargs, 0, 0) < 0)
-		die("start", -1);
+		bench_die("start", -1);
 	while ((con = dux_lookup("console")) < 0 && ts_now() < end)
 		sys_sleep(10 * 1000000ull);
 	if (con < 0)
-		die("no console", con);
+		bench_die("no console", con);
 	if (dux_call((ts_addr)con, &q, &rep, 5 * SEC) < 0 || rep.len != sizeof(ci))
-		die("info", -1);
+		bench_die("info", -1);
 	memcpy(&ci, (const void *)(uintptr_t)rep.data, sizeof(ci));
 	dux_data_free(&rep);
 	printf("bench_console: %ux%u cells\n", ci.cols, ci.rows);
@@ -88,10 +78,10 @@ main(void)
 	uint64_t plain = lines(ci.rows - 1);
 	lines(2);		/* now at the bottom */
 	uint64_t scroll = lines(32);
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 	for (unsigned i = 0; i < 200; i++)
 		cwrite(&"abcdefghij"[i % 10], 1);
-	uint64_t single = (busy_now() - t0) * 100 / 200;
+	uint64_t single = (bench_busy_now() - t0) * 100 / 200;
 	printf("BENCH gpu_console_char_insns %llu\n", (unsigned long long)plain);
 	printf("BENCH gpu_console_char_scroll_insns %llu\n", (unsigned long long)scroll);
 	printf("BENCH gpu_console_char_single_insns %llu\n", (unsigned long long)single);

@@ -20,6 +20,8 @@
 #include <dux/dux.h>
 #include <tessera/user.h>
 
+#include "bench.h"
+
 #define SEC	1000000000ull
 #define FILE_SZ	(4u << 20)
 #define CHUNK	(64u << 10)
@@ -32,12 +34,6 @@ die(const char *what)
 {
 	perror(what);
 	sys_poweroff(1);
-}
-
-static uint64_t
-busy_now(void)
-{
-	return ts_rdtime() - (uint64_t)sys_info(INFO_IDLE_TICKS, 0);
 }
 
 int
@@ -60,19 +56,19 @@ main(void)
 	int fd = open("/disk/big.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die("open /disk/big.bin");
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 	for (unsigned off = 0; off < FILE_SZ; off += CHUNK)
 		if (write(fd, buf, CHUNK) != (ssize_t)CHUNK)
 			die("write");
 	if (fsync(fd) < 0)
 		die("fsync");
-	uint64_t wr = busy_now() - t0;
+	uint64_t wr = bench_busy_now() - t0;
 	close(fd);
 
 	fd = open("/disk/big.bin", O_RDONLY);
 	if (fd < 0)
 		die("open for reading");
-	t0 = busy_now();
+	t0 = bench_busy_now();
 	unsigned total = 0;
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
@@ -82,7 +78,7 @@ main(void)
 			break;
 		total += (unsigned)n;
 	}
-	uint64_t rd = busy_now() - t0;
+	uint64_t rd = bench_busy_now() - t0;
 	close(fd);
 	if (total != FILE_SZ || buf[1] != (unsigned char)(13 + 7)) {
 		printf("bench_fat: read back %u bytes, want %u\n", total, FILE_SZ);
@@ -99,7 +95,7 @@ main(void)
 			die(name);
 		close(f);
 	}
-	t0 = busy_now();
+	t0 = bench_busy_now();
 	DIR *d = opendir("/disk/many");
 	if (!d)
 		die("opendir");
@@ -107,7 +103,7 @@ main(void)
 	while (readdir(d))
 		count++;
 	closedir(d);
-	uint64_t ls = busy_now() - t0;
+	uint64_t ls = bench_busy_now() - t0;
 	if (count != NFILES) {
 		printf("bench_fat: listed %d entries, want %d\n", count, NFILES);
 		sys_poweroff(1);

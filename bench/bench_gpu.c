@@ -19,31 +19,14 @@
 #include <tessera/proto_fb.h>
 #include <tessera/user.h>
 
+#define BENCH_NAME	"bench_gpu"
+#include "bench.h"
+
 #define SEC	1000000000ull
 
 static long gpu;
 static struct fb_info fb;
 static uint32_t cell[8 * 16];
-
-static void
-die(const char *what, long r)
-{
-	printf("bench_gpu: %s: %ld (%s)\n", what, r, ts_strerror(r));
-	exit(1);
-}
-
-static void
-report(const char *key, uint64_t ticks, long n)
-{
-	printf("BENCH %s %ld\n", key, (long)(ticks * 100 / (uint64_t)n));
-}
-
-/* The time CSR minus the ticks hart 0 (the only one) spent idle. */
-static uint64_t
-busy_now(void)
-{
-	return ts_rdtime() - (uint64_t)sys_info(INFO_IDLE_TICKS, 0);
-}
 
 static void
 req(uint16_t op, uint64_t rect, const void *data, uint64_t len)
@@ -57,7 +40,7 @@ req(uint16_t op, uint64_t rect, const void *data, uint64_t len)
 	}
 	int st = dux_call((ts_addr)gpu, &q, &rep, 5 * SEC);
 	if (st < 0)
-		die(op == OP_WRITE ? "write" : "flush", st);
+		bench_die(op == OP_WRITE ? "write" : "flush", st);
 	dux_data_free(&rep);
 }
 
@@ -66,7 +49,7 @@ static uint64_t
 cells(int write, int flush, unsigned n)
 {
 	uint32_t cols = fb.width / 8, rows = fb.height / 16;
-	uint64_t t0 = busy_now();
+	uint64_t t0 = bench_busy_now();
 
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t r = FB_RECT(i % cols * 8, i / cols % rows * 16, 8, 16);
@@ -77,7 +60,7 @@ cells(int write, int flush, unsigned n)
 		if (flush)
 			req(OP_FLUSH, r, NULL, 0);
 	}
-	return busy_now() - t0;
+	return bench_busy_now() - t0;
 }
 
 int
@@ -87,28 +70,28 @@ main(void)
 	long r = dux_init(64);
 
 	if (r < 0)
-		die("dux_init", r);
+		bench_die("dux_init", r);
 	if ((r = ts_spawn("pci", NULL, 0, SPAWN_PRIV)) < 0)
-		die("spawn pci", r);
+		bench_die("spawn pci", r);
 	gpu = -ERR_NOENT;
 	for (uint64_t end = ts_now() + 30 * SEC; gpu < 0 && ts_now() < end;)
 		if ((gpu = dux_lookup("gpu0")) < 0)
 			sys_sleep(10000000);
 	if (gpu < 0)
-		die("no gpu0", gpu);
+		bench_die("no gpu0", gpu);
 	if ((r = dux_call((ts_addr)gpu, &q, &rep, 5 * SEC)) != sizeof(fb))
-		die("info", r);
+		bench_die("info", r);
 	memcpy(&fb, (const void *)(uintptr_t)rep.data, sizeof(fb));
 	dux_data_free(&rep);
 	printf("bench_gpu: %ux%u\n", fb.width, fb.height);
 	cells(1, 1, 20);	/* warm up: first touches of pages and slots */
-	report("gpu_write_8x16_insns", cells(1, 0, 200), 200);
-	report("gpu_flush_8x16_insns", cells(0, 1, 200), 200);
-	report("gpu_char_write_flush_insns", cells(1, 1, 200), 200);
-	uint64_t t0 = busy_now();
+	bench_report("gpu_write_8x16_insns", cells(1, 0, 200), 200);
+	bench_report("gpu_flush_8x16_insns", cells(0, 1, 200), 200);
+	bench_report("gpu_char_write_flush_insns", cells(1, 1, 200), 200);
+	uint64_t t0 = bench_busy_now();
 	for (int i = 0; i < 20; i++)
 		req(OP_FLUSH, FB_RECT(0, 0, 0, 0), NULL, 0);
-	report("gpu_flush_full_insns", busy_now() - t0, 20);
+	bench_report("gpu_flush_full_insns", bench_busy_now() - t0, 20);
 	fflush(stdout);
 	sys_poweroff(0);
 	return 0;
