@@ -116,6 +116,16 @@ open(const char *path, int flags, ...)
 }
 
 int
+libc_fd_move(int from, int to)
+{
+	if (from == to || !fd_get(from) || fds[from].kind != FD_FILE || to < 0 || to > 2)
+		return -1;
+	fds[to] = fds[from];
+	fds[from].kind = FD_FREE;
+	return 0;
+}
+
+int
 creat(const char *path, mode_t mode)
 {
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -189,6 +199,8 @@ write(int fd, const void *buf, size_t n)
 		return libc_fail(-ERR_BADF);
 	if (f->kind == FD_STDIO)
 		return libc_stdio_write(buf, n);
+	if (fd == 1)
+		libc_stdio_sync();	/* stdout on a file (TS_STDOUT): printf's bytes first */
 	while (done < n) {
 		size_t chunk = n - done > FILE_IO_MAX ? FILE_IO_MAX : n - done;
 		struct ts_packet req = { .opcode = OP_WRITE, .handle = f->handle,

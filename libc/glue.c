@@ -95,6 +95,7 @@ __ts_start(char *args, size_t len)
 	argv[argc] = NULL;
 	libc_env_init(env, nenv);
 	libc_cwd_init();
+	libc_stdio_init();
 	__libc_init_array();
 	exit(main(argc, argv));
 }

@@ -39,7 +39,13 @@ void libc_cwd_init(void);
  * empty directory. */
 int libc_root_virtual(const char *path);
 
+/* fd.c: make descriptor `to` (0..2) the open file `from` and free `from`;
+ * 0 or -1. */
+int libc_fd_move(int from, int to);
+
 /* stdio.c: the standard streams. */
+/* At start-up: TS_STDOUT=PATH sends stdout and descriptor 1 to that file. */
+void libc_stdio_init(void);
 void libc_stdio_flush(void);
 /* Flush console output (not a partial log line): before spawning. */
 void libc_stdio_sync(void);

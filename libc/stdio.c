@@ -12,14 +12,19 @@
  * with an empty environment) keep their diagnostics on the log: a driver
  * under the console writing to it could deadlock, and a server must be
  * free to set up its own IPC area after its first printf.
+ * TS_STDOUT=PATH in the environment (the shell's `prog > file`) sends stdout
+ * and descriptor 1 to that file instead, opened for appending at start-up
+ * (the shell created or emptied it); stderr stays where it was.
  * Console output is line buffered: sent as one OP_WRITE (COPY) at '\n', when
  * the buffer is full, on fflush, before a read from stdin, and at exit;
  * "\n" goes as it is.  If the console fails (it died), output falls back to
  * the log for the rest of the program.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <dux/dux.h>
 #include <tessera/errors.h>
 #include <tessera/proto_console.h>
@@ -39,6 +44,42 @@ static char out[CON_OUT];
 static size_t out_len;
 static char in[CON_IN];
 static size_t in_pos, in_len;
+static int out_file;		/* TS_STDOUT: stdout is descriptor 1, a file */
+static char fout[CON_OUT];	/* its buffer */
+static size_t fout_len;
+
+void
+libc_stdio_init(void)
+{
+	const char *path = getenv("TS_STDOUT");
+
+	if (!path || !*path)
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND);
+	if (fd < 0)
+		return;		/* stdout stays on the console or the log */
+	if (libc_fd_move(fd, 1) < 0) {
+		close(fd);
+		return;
+	}
+	out_file = 1;
+}
+
+/* Write stdout's file buffer to descriptor 1 (write(1) calls back here
+ * first, which then finds the buffer empty). */
+static void
+file_flush(void)
+{
+	size_t n = fout_len, done = 0;
+
+	fout_len = 0;
+	while (done < n) {
+		ssize_t w = write(1, fout + done, n - done);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+}
 
 static void
 decide(void)
@@ -98,6 +139,7 @@ log_send(const char *p, size_t n)
 void
 libc_stdio_flush(void)
 {
+	file_flush();
 	if (!out_len)
 		return;
 	if (mode == MODE_CONSOLE && console_send(out, out_len) < 0) {
@@ -114,6 +156,7 @@ libc_stdio_flush(void)
 void
 libc_stdio_sync(void)
 {
+	file_flush();
 	if (mode == MODE_CONSOLE)
 		libc_stdio_flush();
 }
@@ -142,6 +185,18 @@ out_putc(char c, FILE *f)
 {
 	(void)f;
 	put_byte(c);
+	return (unsigned char)c;
+}
+
+/* stdout: the file of TS_STDOUT, else the stream it shares with stderr. */
+static int
+stdout_putc(char c, FILE *f)
+{
+	if (!out_file)
+		return out_putc(c, f);
+	fout[fout_len++] = c;
+	if (fout_len == sizeof(fout))
+		file_flush();
 	return (unsigned char)c;
 }
 
@@ -219,7 +274,8 @@ in_getc(FILE *f)
 }
 
 static FILE ts_out = FDEV_SETUP_STREAM(out_putc, NULL, out_flush, _FDEV_SETUP_WRITE);
+static FILE ts_stdout = FDEV_SETUP_STREAM(stdout_putc, NULL, out_flush, _FDEV_SETUP_WRITE);
 static FILE ts_in = FDEV_SETUP_STREAM(NULL, in_getc, NULL, _FDEV_SETUP_READ);
 FILE *const stdin = &ts_in;
-FILE *const stdout = &ts_out;
+FILE *const stdout = &ts_stdout;
 FILE *const stderr = &ts_out;

@@ -673,8 +673,6 @@ b_time(int argc, char **argv, FILE *out)
 {
 	if (argc < 2)
 		return usage(argv[0]);
-	if (out != stdout && !builtin_find(argv[1]))
-		return sh_say(1, "%s: redirecting a program's output is not supported yet", argv[1]);
 	long self = sys_task_self();
 	uint64_t cpu = 0, t0 = ts_now();
 	long own0 = sys_info(INFO_TASK_CPU_NS, self);
@@ -790,7 +788,7 @@ b_help(int argc, char **argv, FILE *out)
 		     "by PATH (with a '/').\n"
 		     "NAME=VALUE sets an environment variable; $NAME, ${NAME} and $? expand;\n"
 		     "'...' and \"...\" quote; ';' separates commands; > FILE and >> FILE "
-		     "redirect a built-in's output.\n");
+		     "redirect standard output.\n");
 	return 0;
 }
 

@@ -250,6 +250,38 @@ sh_run_argv(int argc, char **argv, FILE *out, uint64_t *cpu_ns)
 	return run_program(argv, cpu_ns);
 }
 
+/* Does argv run a program (directly or through `time`)? */
+static int
+runs_program(int argc, char **argv)
+{
+	if (!builtin_find(argv[0]))
+		return 1;
+	return !strcmp(argv[0], "time") && argc > 1 && !builtin_find(argv[1]);
+}
+
+/* Run a program with its standard output on file `path` (created or
+ * emptied already): TS_STDOUT=path in its environment makes its libc
+ * append stdout there (docs/libc.md); stderr stays on the console. */
+static int
+run_redirected(int argc, char **argv, const char *path)
+{
+	const char *old = getenv("TS_STDOUT");
+	char *saved = old ? strdup(old) : NULL;
+	int st;
+
+	if (setenv("TS_STDOUT", path, 1) < 0) {
+		free(saved);
+		return sh_fail(path, errno);
+	}
+	st = sh_run_argv(argc, argv, stdout, NULL);
+	if (saved)
+		setenv("TS_STDOUT", saved, 1);
+	else
+		unsetenv("TS_STDOUT");
+	free(saved);
+	return st;
+}
+
 /* One parsed command: an assignment, a built-in or a program, with its
  * output redirected. */
 static int
@@ -264,12 +296,15 @@ exec_cmd(struct sh_cmd *c)
 		return setenv(c->argv[0], eq + 1, 1) < 0 ? sh_fail(c->argv[0], errno) : 0;
 	}
 	if (c->redir) {
-		if (c->argc > 0 && !builtin_find(c->argv[0]))
-			return sh_say(1, "%s: redirecting a program's output is not supported yet",
-				      c->argv[0]);
 		out = fopen(c->redir, c->append ? "a" : "w");
 		if (!out)
 			return sh_fail(c->redir, errno);
+	}
+	if (c->redir && c->argc > 0 && runs_program(c->argc, c->argv)) {
+		/* The program appends to the file itself (libc's TS_STDOUT). */
+		if (fclose(out) != 0)
+			return sh_fail(c->redir, errno);
+		return run_redirected(c->argc, c->argv, c->redir);
 	}
 	st = c->argc ? sh_run_argv(c->argc, c->argv, out, NULL) : 0;
 	if (out != stdout && fclose(out) != 0 && st == 0)

@@ -292,6 +292,55 @@ t_files_exec(int argc, char **argv)
 	return 0;
 }
 
+/* A program's output to a file: libc's TS_STDOUT, set by the shell. */
+static int
+t_redirect(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	static const char *const keys[] = {
+		"exitcode 0 a b > /tmp/r; exitcode 0 c >> /tmp/r; cat /tmp/r\r",
+		"exitcode 3 x > /tmp/r; echo $?; cat /tmp/r\r",
+		"/tmp/rbin/ec 0 from-file >> /tmp/r; cd /tmp; exitcode 0 rel > r2; cat /tmp/r r2\r",
+		"nosuch > /tmp/r3; echo $?; ls -l /tmp/r3\r",
+		"exitcode 0 y > /nowhere/f; echo $?\r",
+		"time exitcode 4 t > /tmp/r4\r",
+		"cat /tmp/r4; env > /tmp/r5; exitcode 0 z; ls /tmp/r5\r",
+		NULL,
+	};
+	TT_EQ(setup(), 0);
+	mkdir("/tmp/rbin", 0755);
+	TT_EQ(write_file("/tmp/rbin/ec", exitcode_elf, (size_t)(exitcode_elf_end - exitcode_elf)),
+	      0);
+	TT_EQ(run_sh(NULL, keys), 0);
+	LINE("/", "exitcode 0 a b > /tmp/r; exitcode 0 c >> /tmp/r; cat /tmp/r", "[a]\n[b]\n[c]\n");
+	LINE("/", "exitcode 3 x > /tmp/r; echo $?; cat /tmp/r", "3\n[x]\n");
+	LINE("/", "/tmp/rbin/ec 0 from-file >> /tmp/r; cd /tmp; exitcode 0 rel > r2; cat /tmp/r r2",
+	     "[x]\n[from-file]\n[rel]\n");
+	LINE("/tmp", "nosuch > /tmp/r3; echo $?; ls -l /tmp/r3",
+	     "sh: nosuch: not found\n127\n-          0 YYYY-MM-DD hh:mm /tmp/r3\n");
+	expect("tessera:/tmp$ exitcode 0 y > /nowhere/f; echo $?\nsh: /nowhere/f: %s\n1\n",
+	       strerror(ENOENT));
+	expect("tessera:/tmp$ time exitcode 4 t > /tmp/r4\n");
+	char *t = strstr(cap, "time exitcode 4 t > /tmp/r4\n");
+	TT_CHECK(t != NULL);
+	t += strlen("time exitcode 4 t > /tmp/r4\n");
+	TT_CHECK(strncmp(t, "real ", 5) == 0 && strchr(t, '\n'));
+	expect("%.*s", (int)(strchr(t, '\n') + 1 - t), t);
+	/* TS_STDOUT is the child's only: the shell's environment is back. */
+	LINE("/tmp", "cat /tmp/r4; env > /tmp/r5; exitcode 0 z; ls /tmp/r5", "[t]\n[z]\n/tmp/r5\n");
+	expect("tessera:/tmp$ \n");
+	TT_CHECK(same());
+	char env[512];
+	int fd = open("/tmp/r5", O_RDONLY);
+	TT_CHECK(fd >= 0);
+	ssize_t n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	TT_CHECK(n > 0);
+	env[n] = 0;
+	TT_CHECK(strstr(env, "TS_STDIO=console\n") && !strstr(env, "TS_STDOUT"));
+	return 0;
+}
+
 /* mkdir, redirection, ls -l, mv, cp, rm, rmdir, cd/pwd on ramfs. */
 static int
 t_files(int argc, char **argv)
@@ -561,6 +610,7 @@ static const struct ttest tests[] = {
 	{ "status", t_status },
 	{ "files_exec", t_files_exec },
 	{ "files", t_files },
+	{ "redirect", t_redirect },
 	{ "system", t_system },
 	{ "script", t_script },
 	{ "mount", t_mount },
