@@ -3,12 +3,14 @@
  * driving a second disk with the linked driver library (direct), side by
  * side in one run.  This program (init) starts the PCI server, which starts
  * `virtio-blk` for disk 00:01.0 and holds 00:02.0 for us (hold=), then times
- * reads of 4 KiB and 64 KiB one at a time and 16 in flight.  IPC reads go
+ * reads of 4 KiB and 64 KiB one at a time (sequential, and at random
+ * aligned offsets over the 8 MiB disk) and 16 in flight.  IPC reads go
  * into a buffer shared writable with the server (the device writes the
  * client's pages directly); direct reads go into our DMA buffer.  Keys
  * (instructions per request):
  *   blk_read_4k_ipc_insns, blk_read_64k_ipc_insns, blk_read_64k_qd16_ipc_insns
  *   blk_read_4k_direct_insns, blk_read_64k_direct_insns
+ *   blk_read_{4k,64k}_rand_{ipc,direct}_insns
  * Time the hart spends idle (waiting for the device; under icount its clock
  * then jumps ahead) is subtracted: the figures are instructions executed.
  */
@@ -27,6 +29,18 @@
 #define DEV_VA	0x2200000000ul	/* direct path: vblk_attach's mappings */
 #define KIB	1024ul
 #define SEC	1000000000ull
+#define DISK	(8ul << 20)	/* ci/bench's disks */
+
+/* Offset of read i of `len` bytes: sequential, or a random aligned place
+ * on the disk (a fixed LCG, so every run reads the same places). */
+static uint64_t
+place(int i, uint64_t len, int rnd)
+{
+	if (!rnd)
+		return (uint64_t)(i % 64) * len;
+	uint64_t x = (uint64_t)i * 6364136223846793005ull + 1442695040888963407ull;
+	return (x >> 33) % (DISK / len) * len;
+}
 
 /* READ `len` bytes at `off` into the shared buffer `slot` (64 KiB each). */
 static struct ts_packet *
@@ -61,7 +75,7 @@ replies(unsigned n, uint64_t len)
 }
 
 static uint64_t
-depth1(long disk, uint64_t len, int n)
+depth1(long disk, uint64_t len, int n, int rnd)
 {
 	for (int i = 0; i < 10; i++) {
 		read_req(disk, 0, 0, len);
@@ -69,7 +83,7 @@ depth1(long disk, uint64_t len, int n)
 	}
 	uint64_t t0 = bench_busy_now();
 	for (int i = 0; i < n; i++) {
-		read_req(disk, 0, (uint64_t)(i % 64) * len, len);
+		read_req(disk, 0, place(i, len, rnd), len);
 		replies(1, len);
 	}
 	return bench_busy_now() - t0;
@@ -117,14 +131,14 @@ attach_direct(long pci)
 
 /* Direct reads of `len` bytes into the DMA buffer, one at a time. */
 static uint64_t
-direct(uint64_t dma_pa, uint64_t len, int n)
+direct(uint64_t dma_pa, uint64_t len, int n, int rnd)
 {
 	uint64_t t0 = 0;
 	for (int i = -10; i < n; i++) {	/* 10 warm-up reads */
 		if (i == 0)
 			t0 = bench_busy_now();
 		struct vq_seg seg = { dma_pa, (uint32_t)len };
-		int r = vblk_submit(&vdev, VIRTIO_BLK_T_IN, (uint64_t)(i < 0 ? 0 : i % 64) * len / 512,
+		int r = vblk_submit(&vdev, VIRTIO_BLK_T_IN, (i < 0 ? 0 : place(i, len, rnd)) / 512,
 				    &seg, 1, &vdev);
 		if (r < 0)
 			bench_die("vblk_submit", r);
@@ -157,15 +171,19 @@ main(void)
 			sys_sleep(10000000);
 	if (disk < 0)
 		bench_die("no blk0", disk);
-	bench_report("blk_read_4k_ipc_insns", depth1(disk, 4 * KIB, 200), 200);
-	bench_report("blk_read_64k_ipc_insns", depth1(disk, 64 * KIB, 100), 100);
+	bench_report("blk_read_4k_ipc_insns", depth1(disk, 4 * KIB, 200, 0), 200);
+	bench_report("blk_read_64k_ipc_insns", depth1(disk, 64 * KIB, 100, 0), 100);
+	bench_report("blk_read_4k_rand_ipc_insns", depth1(disk, 4 * KIB, 200, 1), 200);
+	bench_report("blk_read_64k_rand_ipc_insns", depth1(disk, 64 * KIB, 100, 1), 100);
 	bench_report("blk_read_64k_qd16_ipc_insns", depth16(disk, 10), 160);
 	uint64_t dma_pa;
 	if ((r = sys_mem_alloc_dma(DMA_VA, 64 * KIB, &dma_pa)) < 0)
 		bench_die("dma buffer", r);
 	attach_direct(pci);
-	bench_report("blk_read_4k_direct_insns", direct(dma_pa, 4 * KIB, 200), 200);
-	bench_report("blk_read_64k_direct_insns", direct(dma_pa, 64 * KIB, 100), 100);
+	bench_report("blk_read_4k_direct_insns", direct(dma_pa, 4 * KIB, 200, 0), 200);
+	bench_report("blk_read_64k_direct_insns", direct(dma_pa, 64 * KIB, 100, 0), 100);
+	bench_report("blk_read_4k_rand_direct_insns", direct(dma_pa, 4 * KIB, 200, 1), 200);
+	bench_report("blk_read_64k_rand_direct_insns", direct(dma_pa, 64 * KIB, 100, 1), 100);
 	fflush(stdout);
 	sys_poweroff(0);
 	return 0;
