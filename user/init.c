@@ -140,10 +140,12 @@ run_shell(const char *script)
 {
 	const char *argv[] = { "-c", script, NULL };
 
+	/* Privileged: poweroff and kill of any task are the shell's to give;
+	 * it starts programs without privilege. */
 	if (script)
-		return (int)ts_run("sh", argv, 0, 0);
+		return (int)ts_run("sh", argv, 0, SPAWN_PRIV);
 	for (;;) {
-		long st = ts_run("sh", NULL, 0, 0);
+		long st = ts_run("sh", NULL, 0, SPAWN_PRIV);
 		if (st == -ERR_NOENT || st == -ERR_BADEXEC) {
 			printf("init: no shell (%s); node idle\n", ts_strerror((int)st));
 			return 0;

@@ -32,7 +32,7 @@ if(NOT TESSERA_GUEST)
 		EXPECT "init: console on gpu")
 endif()
 if(NOT TESSERA_GUEST)
-	tessera_node_test(NAME init_uart PROGRAM init SMP 2 TIMEOUT 120
+	tessera_node_test(NAME init_uart PROGRAM init SMP 2 TIMEOUT 120 EXIT_STATUS 3
 		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/init_uart.py
 		EXPECT "init: console on uart" "^serial-ok" "^serial-oK!")
 endif()

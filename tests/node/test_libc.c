@@ -720,7 +720,9 @@ serve_console(long child, const char *const *input, struct capture *cap)
 	struct ts_packet *p;
 
 	cap->nwrites = 0;
-	if (dux_watch((ts_addr)child) < 0 || sys_task_start(child) < 0)
+	/* The watch must reach the kernel before the child can end: it was
+	 * only queued, and a fast child ended unwatched (30 s timeout). */
+	if (dux_watch((ts_addr)child) < 0 || dux_flush() < 0 || sys_task_start(child) < 0)
 		return -1000;
 	while (!done) {
 		if (dux_wait(30 * SEC) <= 0)
