@@ -584,6 +584,8 @@ op_info(const struct ts_packet *req)
 		fi.free_bytes = (uint64_t)sf.free_clusters * sf.cluster_bytes;
 		fi.block_size = sf.cluster_bytes;
 		fi.fs_type = (uint32_t)sf.type;
+		if (rc == 0)
+			memcpy(fi.label, sf.label, sizeof(sf.label));
 		reply(req, rc < 0 ? rc : (int)sizeof(fi), 0, &fi, sizeof(fi));
 		return;
 	}

@@ -22,6 +22,28 @@ bad(struct fat_vol *v, const char *why)
 	return -ERR_INVAL;
 }
 
+/* The boot sector's volume label (BS_VolLab, 11 bytes, present when the
+ * extended boot signature 0x29 is): printable ASCII only, trailing spaces
+ * cut; "NO NAME" (mkfs's placeholder) and anything else odd give "". */
+static void
+label_read(struct fat_vol *v, const uint8_t *l, uint8_t sig)
+{
+	int n = 11;
+
+	v->label[0] = 0;
+	if (sig != 0x29)
+		return;
+	while (n > 0 && l[n - 1] == ' ')
+		n--;
+	for (int i = 0; i < n; i++)
+		if (l[i] < 0x20 || l[i] > 0x7e)
+			return;
+	if (n == 7 && !memcmp(l, "NO NAME", 7))
+		return;
+	memcpy(v->label, l, (size_t)n);
+	v->label[n] = 0;
+}
+
 /* Validate the BPB in b (one sector) and fill v's geometry. */
 static int
 parse_bpb(struct fat_vol *v, const uint8_t *b)
@@ -103,6 +125,7 @@ parse_bpb(struct fat_vol *v, const uint8_t *b)
 	} else if (root_ent == 0) {
 		return bad(v, "FAT12/16 without root directory entries");
 	}
+	label_read(v, b + (v->type == 32 ? 71 : 43), b[v->type == 32 ? 66 : 38]);
 	/* The FAT must hold an entry for every cluster. */
 	need = v->clusters + 2;
 	need = v->type == 12 ? need + (need + 1) / 2 : need * (uint32_t)(v->type / 8);
@@ -248,5 +271,6 @@ fat_statfs(struct fat_vol *v, struct fat_statfs *st)
 	st->total_clusters = v->clusters;
 	st->free_clusters = v->free_count;
 	st->sector_size = v->bps;
+	memcpy(st->label, v->label, sizeof(st->label));
 	return 0;
 }

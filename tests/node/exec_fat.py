@@ -104,11 +104,13 @@ def case_files(c):
               "echo second >> /disk/new/a.txt; cp /disk/new/a.txt /disk/new/b.txt; "
               "mv /disk/docs/readme.txt /disk/new/readme.txt; rm /disk/old/gone.txt; "
               "rmdir /disk/old; mkdir /disk/new/sub; echo deep > /disk/new/sub/c.txt; "
-              "ls /disk/new; cat /disk/new/b.txt")
+              "ls /disk/new; cat /disk/new/b.txt; df")
     status, out = c.launch(script)
     c.check(status == 0, "launch status %d" % status)
     c.check("hello from the host" in out, "cat of the host's file missing in output")
     c.check(re.search(r"first\s*\nsecond", out) is not None, "cat b.txt output missing")
+    c.check(re.search(r"^/disk .* fat16 +TESSERA\s*$", out, re.M) is not None,
+            "df does not show /disk as fat16 with label TESSERA")
     for name in ("a.txt", "b.txt", "readme.txt", "sub"):
         c.check(re.search(r"\b%s\b" % re.escape(name), out) is not None,
                 "ls /disk/new does not show %s" % name)

@@ -109,6 +109,8 @@ struct fat_vol {
 	uint32_t clusters;              /* valid clusters: 2 .. clusters + 1 */
 	uint32_t total_sectors;
 	uint32_t fsinfo_sector;         /* 0: none */
+	char label[12];                 /* boot sector volume label, trailing
+					   spaces cut, "" for none / NO NAME */
 
 	/* Allocation state. */
 	uint32_t free_count;            /* exact count of free clusters */
@@ -167,6 +169,7 @@ struct fat_statfs {
 	uint32_t total_clusters;
 	uint32_t free_clusters;
 	uint32_t sector_size;
+	char label[12];                 /* volume label, NUL-terminated */
 };
 
 /* fat_open flags */
