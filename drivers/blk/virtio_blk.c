@@ -15,21 +15,13 @@
 #include <tessera/abi.h>
 #include <tessera/errors.h>
 #include <tessera/syscall.h>
+#include <virtio/vpci_fn.h>
 
 #define PAGE		4096ul
 #define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
 #define STATUS_OFF	(VBLK_TAGS * sizeof(struct virtio_blk_outhdr))
 
 _Static_assert(STATUS_OFF + VBLK_TAGS <= PAGE, "headers and status bytes fit one page");
-
-/* A broken invariant of this library (never the device's fault). */
-static void __attribute__((noreturn))
-die(const char *msg)
-{
-	sys_log(msg, strlen(msg));
-	sys_exit(-ERR_IO);
-	__builtin_unreachable();
-}
 
 /* Capacity, block size and segment limit from device config (5.2.4). */
 static int
@@ -245,7 +237,7 @@ finish(struct vblk *d, void *c, int st, void **cookie, int *status)
 	uintptr_t tag = (uintptr_t)c - 1;
 
 	if (tag >= VBLK_TAGS || d->nfree_tag >= VBLK_TAGS)
-		die("vblk finish: cookie is not a tag in flight");
+		vpci_die("vblk finish: cookie is not a tag in flight");
 	*cookie = d->tag[tag].cookie;
 	*status = st;
 	d->tag[tag].cookie = NULL;

@@ -17,6 +17,7 @@
 #include <tessera/errors.h>
 #include <tessera/le.h>
 #include <tessera/syscall.h>
+#include <virtio/vpci_fn.h>
 
 #define PAGE		4096ul
 #define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
@@ -26,15 +27,6 @@
 #define CFG_U		offsetof(struct virtio_input_config, u)
 
 _Static_assert(CFG_U == 8, "virtio_input_config layout (5.8.4)");
-
-/* A broken invariant of this library (never the device's fault). */
-static void __attribute__((noreturn))
-die(const char *msg)
-{
-	sys_log(msg, strlen(msg));
-	sys_exit(-ERR_IO);
-	__builtin_unreachable();
-}
 
 /* Select (select, subsel) and read what the device puts in u (5.8.4:
  * write select and subsel, then size says how many bytes of u are valid).
@@ -144,7 +136,7 @@ post(struct vinput *d, unsigned i)
 	int rc = vq_add(&d->evq, NULL, 0, &in, 1, (void *)(uintptr_t)(i + 1u));
 
 	if (rc < 0 && rc != -ERR_IO)
-		die("vinput post: event queue has no room for its own buffer");
+		vpci_die("vinput post: event queue has no room for its own buffer");
 	return rc < 0 ? rc : 0;
 }
 
@@ -230,7 +222,7 @@ vinput_recv(struct vinput *d, struct input_event_rec *ev, unsigned max)
 	while (n < max && (rc = vq_reap(&d->evq, &c, &len)) > 0) {
 		uintptr_t i = (uintptr_t)c - 1;
 		if (i >= d->nbufs)
-			die("vinput_recv: cookie is not an event buffer");
+			vpci_die("vinput_recv: cookie is not an event buffer");
 		/* vq_reap checked len <= 8; a short event is the device's error. */
 		if (len == VINPUT_EV_SIZE) {
 			const volatile uint8_t *b = d->ev_buf + i * VINPUT_EV_SIZE;

@@ -15,18 +15,10 @@
 #include <tessera/abi.h>
 #include <tessera/errors.h>
 #include <tessera/syscall.h>
+#include <virtio/vpci_fn.h>
 
 #define PAGE		4096ul
 #define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
-
-/* A broken invariant of this library (never the device's fault). */
-static void __attribute__((noreturn))
-die(const char *msg)
-{
-	sys_log(msg, strlen(msg));
-	sys_exit(-ERR_IO);
-	__builtin_unreachable();
-}
 
 /* Queue size for queue `index`: VNET_QSIZE_MAX or the device's largest
  * power of two below it; 0 if under VNET_BUFS. */
@@ -90,7 +82,7 @@ post_rx(struct vnet *d, unsigned i)
 	int rc = vq_add(&d->rxq, NULL, 0, &in, 1, (void *)(uintptr_t)(i + 1u));
 
 	if (rc < 0 && rc != -ERR_IO)
-		die("vnet post_rx: receive queue has no room for its own buffer");
+		vpci_die("vnet post_rx: receive queue has no room for its own buffer");
 	return rc < 0 ? rc : 0;
 }
 
@@ -183,7 +175,7 @@ vnet_reap_tx(struct vnet *d)
 	while ((rc = vq_reap(&d->txq, &c, &len)) > 0) {
 		uintptr_t i = (uintptr_t)c - 1;
 		if (i >= VNET_BUFS || d->ntx_free >= VNET_BUFS)
-			die("vnet_reap_tx: cookie is not a transmit buffer in flight");
+			vpci_die("vnet_reap_tx: cookie is not a transmit buffer in flight");
 		d->tx_free[d->ntx_free++] = (uint16_t)i;
 	}
 	return rc < 0 ? vnet_break(d, &d->txq) : 0;
@@ -211,7 +203,7 @@ vnet_send(struct vnet *d, const void *frame, size_t len)
 	struct vq_seg out = { d->tx_pa + (uint64_t)i * VNET_BUF, (uint32_t)(VNET_HDR + len) };
 	if ((rc = vq_add(&d->txq, &out, 1, NULL, 0, (void *)(uintptr_t)(i + 1u))) < 0) {
 		if (rc != -ERR_IO)
-			die("vnet_send: transmit queue has no room for a free buffer");
+			vpci_die("vnet_send: transmit queue has no room for a free buffer");
 		d->stats.tx_errors++;
 		return vnet_break(d, &d->txq);
 	}
@@ -238,7 +230,7 @@ vnet_recv(struct vnet *d, void *buf, size_t cap)
 			return vnet_break(d, &d->rxq);
 		uintptr_t i = (uintptr_t)c - 1;
 		if (i >= VNET_BUFS)
-			die("vnet_recv: cookie is not a receive buffer");
+			vpci_die("vnet_recv: cookie is not a receive buffer");
 		/* vq_reap checked len <= VNET_BUF; the frame must be sane too. */
 		uint32_t n = len >= VNET_HDR ? len - (uint32_t)VNET_HDR : 0;
 		if (n >= VNET_FRAME_MIN && n <= VNET_FRAME_MAX)

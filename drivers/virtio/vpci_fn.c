@@ -144,3 +144,11 @@ vpci_irq_start(struct vpci_irq *q, struct virtio_transport *t, uint32_t irq, voi
 	q->on = 1;
 	return 0;
 }
+
+void
+vpci_die(const char *msg)
+{
+	sys_log(msg, strlen(msg));
+	sys_exit(-ERR_IO);
+	__builtin_unreachable();
+}

@@ -46,4 +46,8 @@ struct vpci_irq {
 int vpci_irq_start(struct vpci_irq *q, struct virtio_transport *t, uint32_t irq, void *stack,
 		   size_t size, const char **err);
 
+/* A broken invariant of a driver library (never the device's fault): log
+ * msg and end the task with status -ERR_IO.  Never returns. */
+void __attribute__((noreturn)) vpci_die(const char *msg);
+
 #endif
