@@ -42,7 +42,7 @@ static long owner;		/* the console owner's tid, 0 = the kernel writes the UART *
 static int told;		/* the owner has been (or is being) notified of unread bytes */
 
 /* A notification is due (set under console_lock, taken by klog_kick). */
-static int kick_due;
+int klog_kick_due;
 
 static size_t
 min_sz(size_t a, size_t b)
@@ -87,7 +87,7 @@ klog_append(const char *s, size_t n)
 	head += n;
 	if (!told) {
 		told = 1;
-		__atomic_store_n(&kick_due, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&klog_kick_due, 1, __ATOMIC_RELEASE);
 	}
 	return 1;
 }
@@ -124,7 +124,7 @@ klog_flush_locked(void)
 	owner = 0;
 	lost = 0;
 	told = 0;
-	__atomic_store_n(&kick_due, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&klog_kick_due, 0, __ATOMIC_RELAXED);
 }
 
 long
@@ -196,10 +196,9 @@ klog_consume(struct task *t, const struct klog_cursor *c)
 }
 
 void
-klog_kick(void)
+klog_kick_slow(void)
 {
-	if (!__atomic_load_n(&kick_due, __ATOMIC_RELAXED) ||
-	    !__atomic_exchange_n(&kick_due, 0, __ATOMIC_ACQ_REL))
+	if (!__atomic_exchange_n(&klog_kick_due, 0, __ATOMIC_ACQ_REL))
 		return;
 	spin_lock(&console_lock);
 	long tid = owner;
