@@ -122,8 +122,11 @@ struct fat_vol {
 	uint32_t tick;
 	uint32_t last;                  /* entry of the latest hit */
 	struct fat_cache_ent cent[FAT_CACHE_SECTORS];
-	uint8_t cbuf[FAT_CACHE_SECTORS][FAT_MAX_SECTOR];
-	uint8_t ra[FAT_RUN_BYTES];      /* staging for multi-sector cache I/O */
+	/* Sector buffers stay 8-byte aligned whatever the fields above: the
+	 * word-wide memcpy falls back to bytes on misaligned buffers (a label
+	 * field once cost listings 20 %). */
+	uint8_t cbuf[FAT_CACHE_SECTORS][FAT_MAX_SECTOR] __attribute__((aligned(8)));
+	uint8_t ra[FAT_RUN_BYTES] __attribute__((aligned(8)));  /* staging for multi-sector cache I/O */
 };
 
 /* An open file.  Private to the library. */
