@@ -11,6 +11,16 @@
  *             the plain number the client asks for).
  *   OP_WRITE  the request's data at offset -> status = len
  *   OP_FLUSH  status 0 once earlier writes are durable
+ *   OP_OPEN   a writable SHARE buffer, page aligned, 4 KiB..1 MiB: registered
+ *             (its pages pinned once) -> status 0, handle = the session
+ *   OP_CLOSE  handle -> status 0 (pages unpinned); the kernel's TERMINATE
+ *             of a dead client does the same
+ *   OP_READ/OP_WRITE with handle = a session: PKT_DATA_NONE, `len` bytes at
+ *             disk `offset`, DMA straight into / out of the registered
+ *             buffer at the byte offset blk_reg_off(uuid) (uuid[0..7] little
+ *             endian, uuid[8..15] zero) -> status = len.  Unknown session
+ *             -ERR_BADF; data attached, or a range outside the buffer
+ *             -ERR_INVAL; the disk checks as above.
  * Offsets and lengths are whole blocks inside the disk (-ERR_INVAL,
  * -ERR_RANGE), at most 1 MiB (-ERR_TOOBIG); a read-only disk answers WRITE
  * with -ERR_PERM; other opcodes -ERR_NOTSUP.
@@ -44,6 +54,20 @@
 #define EXTRA_RANGES	48u		/* receive ranges beyond dux's 16 */
 #define POLL_NS		(200ull * 1000)		/* no interrupt: poll period */
 #define SAFETY_NS	(100ull * 1000000)	/* interrupt mode: re-check period */
+#define REG_MAX		(1u << 20)	/* largest registered buffer (mem_pin: 256 pages) */
+#define REG_PAGES	(REG_MAX / BLK_PAGE)
+#define SESSIONS	16u		/* registered buffers, all clients */
+
+/* A registered buffer: the client's pages, pinned for the whole session.
+ * The server does not keep them mapped (the pin keeps them allocated). */
+struct session {
+	uint64_t handle;		/* 0 = free */
+	ts_addr client;
+	unsigned npages;
+	unsigned inflight;		/* device requests using the pages */
+	int closed;			/* ended: unpin once inflight is 0 */
+	uint64_t pa[REG_PAGES];
+};
 
 /* A request handed to the device; its bounce pages until the reply is out. */
 struct job {
@@ -53,6 +77,7 @@ struct job {
 	uint32_t len;
 	unsigned page, npages;		/* bounce pages [page, page + npages) */
 	unsigned npins;			/* zero copy: the client's pages, pinned */
+	struct session *reg;		/* registered buffer of the request */
 	struct ts_packet *share;	/* READ into this held request's SHARE buffer */
 	struct job *next;		/* free list / sent list */
 };
@@ -67,6 +92,8 @@ static uint64_t bounce_pa[BOUNCE_BLOCKS];
 static uint64_t page_used[BOUNCE_PAGES / 64];
 static struct ts_packet *parked[PARK_MAX];
 static unsigned park_head, park_count;
+static struct session sessions[SESSIONS];
+static uint64_t next_handle = 1;
 
 /* ---- bounce pages: first fit over a bitmap ---- */
 
@@ -160,7 +187,8 @@ check_io(const struct ts_packet *req)
 		return -ERR_TOOBIG;
 	if (req->opcode == OP_WRITE && dev.ro)
 		return -ERR_PERM;
-	if (req->opcode == OP_WRITE && (req->flags & PKT_DATA_MASK) == PKT_DATA_NONE && len)
+	if (req->opcode == OP_WRITE && (req->flags & PKT_DATA_MASK) == PKT_DATA_NONE && len &&
+	    !req->handle)
 		return -ERR_INVAL;
 	if (req->offset % dev.blk_size || len % dev.blk_size)
 		return -ERR_INVAL;
@@ -175,6 +203,153 @@ drop(struct ts_packet *req)
 {
 	dux_data_free(req);
 	dux_done(req);
+}
+
+/* ---- registered buffers (sessions) ---- */
+
+/* The buffer offset of a session READ/WRITE: uuid[0..7], little endian;
+ * uuid[8..15] must be zero.  -1 if they are not. */
+static int64_t
+reg_off(const struct ts_packet *req)
+{
+	uint64_t off = 0;
+
+	for (unsigned i = 8; i < 16; i++)
+		if (req->uuid[i])
+			return -1;
+	for (unsigned i = 0; i < 8; i++)
+		off |= (uint64_t)req->uuid[i] << (8 * i);
+	return off > REG_MAX ? -1 : (int64_t)off;
+}
+
+static struct session *
+session_find(ts_addr client, uint64_t handle)
+{
+	if (handle == 0)
+		return NULL;
+	for (unsigned i = 0; i < SESSIONS; i++)
+		if (sessions[i].handle == handle && sessions[i].client == client &&
+		    !sessions[i].closed)
+			return &sessions[i];
+	return NULL;
+}
+
+/* Unpin once the device no longer uses the pages. */
+static void
+session_release(struct session *s)
+{
+	if (!s->closed || s->inflight)
+		return;
+	sys_mem_unpin(s->pa, s->npages);
+	*s = (struct session){ 0 };
+}
+
+static void
+session_end(struct session *s)
+{
+	s->closed = 1;
+	session_release(s);
+}
+
+/* OP_OPEN: pin the client's writable SHARE buffer; the reply's handle
+ * names the session.  Our mapping goes at once (the pins keep the pages). */
+static void
+op_open(struct ts_packet *req)
+{
+	struct session *s = NULL;
+	int rc = 0;
+
+	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_SHARE || (req->flags & PKT_SHARE_RO) ||
+	    req->len == 0 || req->len % BLK_PAGE || req->data % BLK_PAGE)
+		rc = -ERR_INVAL;
+	else if (req->len > REG_MAX)
+		rc = -ERR_TOOBIG;
+	for (unsigned i = 0; rc == 0 && !s && i < SESSIONS; i++)
+		if (!sessions[i].handle)
+			s = &sessions[i];
+	if (rc == 0 && !s)
+		rc = -ERR_BUSY;
+	if (rc == 0) {
+		unsigned n = (unsigned)(req->len / BLK_PAGE);
+		long got = sys_mem_pin(req->data, req->len, s->pa);
+		if (got != (long)n) {
+			if (got > 0)
+				sys_mem_unpin(s->pa, (size_t)got);
+			rc = got < 0 ? (int)got : -ERR_FAULT;
+		} else {
+			s->handle = next_handle++;
+			s->client = req->addr;
+			s->npages = n;
+		}
+	}
+	struct ts_packet *r = dux_alloc();
+	if (r) {
+		dux_reply_init(r, req, rc);
+		if (rc == 0)
+			r->handle = s->handle;
+		dux_send(r);
+	}
+	drop(req);
+}
+
+/* A READ/WRITE on a session (checked by serve): DMA into / out of the
+ * pinned pages.  Same return as start(). */
+static int
+start_reg(struct ts_packet *req, struct session *s, unsigned type)
+{
+	struct vq_seg segs[VBLK_MAX_SEGS];
+	uint64_t boff = (uint64_t)reg_off(req);
+	uint32_t len = (uint32_t)req->len;
+	unsigned nseg = 0;
+
+	while (len) {
+		uint64_t pa = s->pa[boff / BLK_PAGE] + boff % BLK_PAGE;
+		uint32_t chunk = BLK_PAGE - (uint32_t)(boff % BLK_PAGE);
+		if (chunk > len)
+			chunk = len;
+		if (nseg && segs[nseg - 1].pa + segs[nseg - 1].len == pa) {
+			segs[nseg - 1].len += chunk;	/* physically contiguous */
+		} else if (nseg == dev.seg_max) {
+			reply(req, -ERR_TOOBIG);	/* too fragmented for one request */
+			drop(req);
+			return 1;
+		} else {
+			segs[nseg++] = (struct vq_seg){ pa, chunk };
+		}
+		boff += chunk;
+		len -= chunk;
+	}
+	if (!free_jobs || !vblk_room(&dev, nseg))
+		return 0;
+	struct job *j = free_jobs;
+	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, (uint32_t)req->len, 0,
+			   0, 0, s, NULL, j->next };
+	int rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
+	if (rc < 0) {
+		reply(req, rc);
+	} else {
+		free_jobs = j->next;
+		s->inflight++;
+	}
+	drop(req);
+	return 1;
+}
+
+/* Check a session READ/WRITE beyond check_io: 0 or the error status. */
+static int
+check_reg(const struct ts_packet *req, struct session **out)
+{
+	struct session *s = session_find(req->addr, req->handle);
+	int64_t boff = reg_off(req);
+
+	if (!(*out = s))
+		return -ERR_BADF;
+	uint64_t size = (uint64_t)s->npages * BLK_PAGE;
+	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_NONE || boff < 0 ||
+	    (uint64_t)boff % dev.blk_size || (uint64_t)boff > size ||
+	    req->len > size - (uint64_t)boff)
+		return -ERR_INVAL;
+	return 0;
 }
 
 /* Zero copy: a page-aligned MOVE or SHARE buffer (WRITE from it, READ into a
@@ -208,7 +383,7 @@ start_zero_copy(struct ts_packet *req, unsigned type, uint32_t len)
 		return 0;
 	}
 	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, len, 0, 0, n, NULL,
-			   j->next };
+			   NULL, j->next };
 	int rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
 	if (rc < 0) {
 		sys_mem_unpin(pa, n);
@@ -256,7 +431,7 @@ start(struct ts_packet *req)
 		memcpy(page_va((unsigned)page), (const void *)(uintptr_t)req->data, len);
 	struct job *j = free_jobs;
 	*j = (struct job){ req->addr, req->id, req->handle, req->opcode, len,
-			   (unsigned)page, n, 0, NULL, j->next };
+			   (unsigned)page, n, 0, NULL, NULL, j->next };
 	rc = vblk_submit(&dev, type, req->offset / VBLK_SECTOR, segs, nseg, j);
 	if (rc < 0) {
 		page_mark((unsigned)page, n, 0);
@@ -278,21 +453,45 @@ start(struct ts_packet *req)
 static int
 serve(struct ts_packet *req)
 {
+	struct session *s;
 	int rc;
 
 	if (req->flags & (PKT_REPLY | PKT_KERNEL)) {
-		drop(req);	/* error completions of our replies, TERMINATE */
+		/* A dead client's TERMINATE, or an OPEN reply that never
+		 * arrived (no session for the client): the session ends. */
+		if ((req->flags & PKT_KERNEL) &&
+		    ((req->opcode == OP_TERMINATE && !(req->flags & PKT_REPLY)) ||
+		     (req->opcode == OP_OPEN && (req->flags & PKT_REPLY) && req->status < 0)) &&
+		    (s = session_find(req->addr, req->handle)))
+			session_end(s);
+		drop(req);	/* other error completions of our replies */
 		return 1;
 	}
 	switch (req->opcode) {
 	case OP_INFO:
 		rc = (int)dev.blk_size;	/* len must be 0 without data (ipc.md) */
 		break;
+	case OP_OPEN:
+		op_open(req);
+		return 1;
+	case OP_CLOSE:
+		rc = -ERR_BADF;
+		if ((s = session_find(req->addr, req->handle))) {
+			session_end(s);
+			rc = 0;
+		}
+		break;
 	case OP_READ:
 	case OP_WRITE:
-		rc = check_io(req);
+		s = NULL;
+		rc = req->handle ? check_reg(req, &s) : 0;
+		if (rc == 0)
+			rc = check_io(req);
 		if (rc == 0 && io_len(req) == 0)
 			break;
+		if (rc == 0 && s)
+			return start_reg(req, s, req->opcode == OP_READ ? VIRTIO_BLK_T_IN :
+									VIRTIO_BLK_T_OUT);
 		if (rc == 0)
 			return start(req);
 		break;
@@ -325,7 +524,12 @@ complete_all(void)
 		struct ts_packet fake = { .addr = j->addr, .id = j->id, .handle = j->handle,
 					  .opcode = j->opcode };
 		dux_reply_init(r, &fake, st < 0 ? st : j->opcode == OP_FLUSH ? 0 : (int)j->len);
-		if (j->npins) {
+		if (j->reg) {
+			/* Registered buffer: the data is in its pinned pages. */
+			j->reg->inflight--;
+			session_release(j->reg);
+			j->reg = NULL;
+		} else if (j->npins) {
 			/* Zero copy: the data is already in (or came from) the
 			 * client's pages. */
 			sys_mem_unpin(pins[j - jobs], j->npins);

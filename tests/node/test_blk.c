@@ -6,7 +6,9 @@
  * then checks INFO, reads of pattern B (COPY back, and into a SHARE
  * buffer), writes of pattern W read back (COPY and MOVE data), FLUSH, 8
  * concurrent clients with 8 requests in flight each on their own regions
- * (pattern C), and the error statuses.  After poweroff the host test
+ * (pattern C), the error statuses, and registered buffers (OP_OPEN with a
+ * SHARE buffer, then READ/WRITE naming a buffer offset, no data per request;
+ * a killed client's pinned pages come back).  After poweroff the host test
  * blk_image_check compares the image with B + W + C byte for byte.
  */
 #include <stdlib.h>
@@ -26,6 +28,10 @@
 #define C_REQ		4096u
 #define C_WINDOW	8u		/* requests in flight per client */
 #define BUF_VA		0x2200000000ul	/* SHARE/MOVE buffers */
+#define REG_VA		0x2300000000ul	/* registered buffer */
+#define REG_LEN		(1u << 20)
+#define R_OFF		(800u << 10)	/* written through a session, then B again */
+#define R_LEN		(64u << 10)
 
 static uint8_t buf[DISK];
 
@@ -182,6 +188,151 @@ check_errors(long disk, long ro)
 	return 0;
 }
 
+/* A request on session `h`: `len` bytes at disk `off`, buffer offset `boff`
+ * in uuid[0..7] (little endian), no data. */
+static int
+reg_io(long disk, unsigned op, uint64_t h, uint64_t off, uint64_t len, uint64_t boff)
+{
+	struct ts_packet req = { .opcode = (uint16_t)op, .handle = h, .offset = off, .len = len },
+			 rep;
+	for (unsigned i = 0; i < 8; i++)
+		req.uuid[i] = (uint8_t)(boff >> (8 * i));
+	int st = dux_call((ts_addr)disk, &req, &rep, WAIT_NS);
+	if (st >= 0 && rep.len)
+		return -1000;	/* a session reply carries no data */
+	dux_data_free(&rep);
+	return st;
+}
+
+/* OP_OPEN with [va, va + len) shared writable: the handle, or <= 0. */
+static long
+reg_open(long disk, uint64_t va, uint64_t len, uint16_t flags)
+{
+	struct ts_packet req = { .opcode = OP_OPEN, .flags = flags, .data = va, .len = len }, rep;
+	int st = dux_call((ts_addr)disk, &req, &rep, WAIT_NS);
+	dux_data_free(&rep);
+	return st < 0 ? st : st == 0 && rep.handle ? (long)rep.handle : -1000;
+}
+
+static int
+reg_close(long disk, uint64_t h)
+{
+	struct ts_packet req = { .opcode = OP_CLOSE, .handle = h }, rep;
+	return dux_call((ts_addr)disk, &req, &rep, WAIT_NS);
+}
+
+static int
+check_reg(long disk, long ro)
+{
+	uint8_t *b = (uint8_t *)REG_VA;
+	struct ts_packet rep;
+
+	TT_EQ(sys_mem_alloc(REG_VA, REG_LEN, MEM_R | MEM_W), 0);
+	memset(b, 0xee, REG_LEN);
+	long h = reg_open(disk, REG_VA, REG_LEN, PKT_DATA_SHARE);
+	TT_CHECK(h > 0);
+	/* Reads land in the buffer at the offset asked for, nowhere else. */
+	TT_EQ(reg_io(disk, OP_READ, h, 4096, 8192, 12288), 8192);
+	TT_EQ(mismatch(b + 12288, 4096, 8192, 'B', 0), -1);
+	TT_EQ(b[12287], 0xee);
+	TT_EQ(b[20480], 0xee);
+	TT_EQ(reg_io(disk, OP_READ, h, 131072, R_LEN, REG_LEN - R_LEN), R_LEN);
+	TT_EQ(mismatch(b + REG_LEN - R_LEN, 131072, R_LEN, 'B', 0), -1);
+	TT_EQ(reg_io(disk, OP_READ, h, 1536, 512, 512), 512);	/* sub-page */
+	TT_EQ(mismatch(b + 512, 1536, 512, 'B', 0), -1);
+	/* Writes of pattern W read back by a plain READ, then B again. */
+	for (unsigned i = 0; i < R_LEN; i++)
+		b[i] = pat_w(R_OFF + i);
+	TT_EQ(reg_io(disk, OP_WRITE, h, R_OFF, R_LEN, 0), R_LEN);
+	TT_EQ(io(disk, OP_READ, R_OFF, R_LEN, NULL, &rep), R_LEN);
+	TT_EQ(mismatch(buf, R_OFF, R_LEN, 'W', 0), -1);
+	for (unsigned i = 0; i < R_LEN; i++)
+		b[65536 + i] = pat_b(R_OFF + i);
+	TT_EQ(reg_io(disk, OP_WRITE, h, R_OFF, R_LEN, 65536), R_LEN);
+	memset(b + 131072, 0, R_LEN);
+	TT_EQ(reg_io(disk, OP_READ, h, R_OFF, R_LEN, 131072), R_LEN);
+	TT_EQ(mismatch(b + 131072, R_OFF, R_LEN, 'B', 0), -1);
+	/* Errors. */
+	TT_EQ(reg_io(disk, OP_READ, h + 1000, 0, 512, 0), -ERR_BADF);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 8192, REG_LEN - 4096), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 512, REG_LEN), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 512, UINT64_MAX - 255), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 512, 100), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, 100, 512, 0), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 100, 0), -ERR_INVAL);
+	TT_EQ(reg_io(disk, OP_READ, h, DISK - 512, 1024, 0), -ERR_RANGE);
+	TT_EQ(reg_io(disk, OP_WRITE, h, DISK, 512, 0), -ERR_RANGE);
+	struct ts_packet req = { .opcode = OP_READ, .handle = (uint64_t)h, .len = 512,
+				 .flags = PKT_DATA_COPY, .data = REG_VA };
+	TT_EQ(dux_call((ts_addr)disk, &req, &rep, WAIT_NS), -ERR_INVAL);	/* data attached */
+	struct ts_packet hi = { .opcode = OP_READ, .handle = (uint64_t)h, .len = 512 };
+	hi.uuid[8] = 1;	/* the offset's upper bytes must be 0 */
+	TT_EQ(dux_call((ts_addr)disk, &hi, &rep, WAIT_NS), -ERR_INVAL);
+	TT_EQ(reg_open(disk, 0, 0, 0), -ERR_INVAL);
+	TT_EQ(reg_open(disk, REG_VA, 4096, PKT_DATA_SHARE | PKT_SHARE_RO), -ERR_INVAL);
+	TT_EQ(reg_open(disk, REG_VA, 4096, PKT_DATA_COPY), -ERR_INVAL);
+	TT_EQ(reg_close(disk, (uint64_t)h), 0);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 512, 0), -ERR_BADF);
+	TT_EQ(reg_close(disk, (uint64_t)h), -ERR_BADF);
+	/* A read-only disk: registered reads work, writes do not. */
+	long hr = reg_open(ro, REG_VA, 8192, PKT_DATA_SHARE);
+	TT_CHECK(hr > 0);
+	TT_EQ(reg_io(ro, OP_READ, hr, RO_DISK - 4096, 4096, 4096), 4096);
+	TT_EQ(mismatch(b + 4096, RO_DISK - 4096, 4096, 'B', 0), -1);
+	TT_EQ(reg_io(ro, OP_WRITE, hr, 0, 512, 0), -ERR_PERM);
+	TT_EQ(reg_close(ro, (uint64_t)hr), 0);
+	TT_EQ(sys_mem_free(REG_VA, REG_LEN), 0);
+	printf("blk: registered buffer: reads, writes, errors, close\n");
+	return 0;
+}
+
+/* A client that registers 1 MiB and waits to be killed. */
+static int
+reg_client(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	TT_EQ(dux_init(64), 0);
+	long disk = find_disk(DISK);
+	TT_CHECK(disk > 0);
+	TT_EQ(sys_mem_alloc(REG_VA, REG_LEN, MEM_R | MEM_W), 0);
+	long h = reg_open(disk, REG_VA, REG_LEN, PKT_DATA_SHARE);
+	TT_CHECK(h > 0);
+	TT_EQ(reg_io(disk, OP_READ, h, 0, 4096, REG_LEN - 4096), 4096);
+	TT_EQ(mismatch((uint8_t *)REG_VA + REG_LEN - 4096, 0, 4096, 'B', 0), -1);
+	TT_EQ(dux_register("blkreg"), 0);
+	for (;;)
+		sys_sleep(1000000000);
+}
+
+/* The pinned pages of a killed client's session come back. */
+static int
+check_reg_kill(void)
+{
+	long free0 = sys_info(INFO_FREE_PAGES, 0), free1 = 0, now = 0;
+	long tid = ttest_spawn_self("_reg", "", 0), who = -1;
+
+	TT_CHECK(tid > 0);
+	for (uint64_t end = ts_now() + WAIT_NS; who < 0 && ts_now() < end;)
+		if ((who = dux_lookup("blkreg")) < 0)
+			sys_sleep(10 * 1000000);
+	TT_EQ(who, tid);
+	free1 = sys_info(INFO_FREE_PAGES, 0);
+	TT_CHECK(free1 < free0 - (long)(REG_LEN / 4096));	/* buffer + task */
+	TT_EQ(sys_task_kill(tid), 0);
+	int st = 0;
+	TT_EQ(sys_task_wait(tid, &st), 0);
+	/* The server unpins at TERMINATE, a moment later; allow a few page
+	 * table pages, not the 256 pinned ones. */
+	for (uint64_t end = ts_now() + WAIT_NS; ts_now() < end; sys_sleep(10 * 1000000))
+		if ((now = sys_info(INFO_FREE_PAGES, 0)) >= free0 - 8)
+			break;
+	printf("blk: killed client: free pages %ld before, %ld with its session, %ld after\n",
+	       free0, free1, now);
+	TT_CHECK(now >= free0 - 8);
+	return 0;
+}
+
 /* `n` requests of C_REQ bytes over [off, off + n*C_REQ), C_WINDOW in flight;
  * WRITE sends pattern C of client k, READ checks it.  0 or 1. */
 static int
@@ -288,7 +439,7 @@ blk(int argc, char **argv)
 	TT_EQ(rep.offset, DISK);
 	TT_EQ(rep.len, 0);
 	if (check_reads(disk) || check_writes(disk) || check_errors(disk, ro) ||
-	    check_clients())
+	    check_reg(disk, ro) || check_reg_kill() || check_clients())
 		return 1;
 	return 0;
 }
@@ -296,6 +447,7 @@ blk(int argc, char **argv)
 static const struct ttest tests[] = {
 	{ "blk", blk },
 	{ "_client", client },
+	{ "_reg", reg_client },
 };
 
 TT_MAIN(tests)
