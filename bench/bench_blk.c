@@ -11,6 +11,8 @@
  *   blk_read_4k_ipc_insns, blk_read_64k_ipc_insns, blk_read_64k_qd16_ipc_insns
  *   blk_read_4k_direct_insns, blk_read_64k_direct_insns
  *   blk_read_{4k,64k}_rand_{ipc,direct}_insns
+ *   blk_read_{4k,64k}_reg_ipc_insns: through the server into a buffer
+ *     registered once (OP_OPEN, docs/blk.md): the requests carry no data
  * Time the hart spends idle (waiting for the device; under icount its clock
  * then jumps ahead) is subtracted: the figures are instructions executed.
  */
@@ -42,7 +44,11 @@ place(int i, uint64_t len, int rnd)
 	return (x >> 33) % (DISK / len) * len;
 }
 
-/* READ `len` bytes at `off` into the shared buffer `slot` (64 KiB each). */
+static uint64_t session;	/* registered buffer, 0 = SHARE per request */
+
+/* READ `len` bytes at `off` into the shared buffer `slot` (64 KiB each):
+ * SHARE data, or on the session an offset in the registered buffer
+ * (uuid[0..7], little endian) and no data. */
 static struct ts_packet *
 read_req(long disk, unsigned slot, uint64_t off, uint64_t len)
 {
@@ -51,11 +57,30 @@ read_req(long disk, unsigned slot, uint64_t off, uint64_t len)
 		bench_die("no free slot", -ERR_AGAIN);
 	p->opcode = OP_READ;
 	p->offset = off;
-	p->flags = PKT_DATA_SHARE;
-	p->data = BUF_VA + slot * 64 * KIB;
 	p->len = len;
+	if (session) {
+		uint64_t boff = slot * 64 * KIB;
+		p->handle = session;
+		for (unsigned i = 0; i < 8; i++)
+			p->uuid[i] = (uint8_t)(boff >> (8 * i));
+	} else {
+		p->flags = PKT_DATA_SHARE;
+		p->data = BUF_VA + slot * 64 * KIB;
+	}
 	dux_request((ts_addr)disk, p);
 	return p;
+}
+
+/* Register the whole 1 MiB buffer with the server for the session reads. */
+static void
+register_buffer(long disk)
+{
+	struct ts_packet req = { .opcode = OP_OPEN, .flags = PKT_DATA_SHARE, .data = BUF_VA,
+				 .len = 16 * 64 * KIB }, rep;
+	int r = dux_call((ts_addr)disk, &req, &rep, 5 * SEC);
+	if (r != 0 || !rep.handle)
+		bench_die("blk OPEN (register)", r);
+	session = rep.handle;
 }
 
 /* Wait for `n` replies; every one must be a full read. */
@@ -176,6 +201,12 @@ main(void)
 	bench_report("blk_read_4k_rand_ipc_insns", depth1(disk, 4 * KIB, 200, 1), 200);
 	bench_report("blk_read_64k_rand_ipc_insns", depth1(disk, 64 * KIB, 100, 1), 100);
 	bench_report("blk_read_64k_qd16_ipc_insns", depth16(disk, 10), 160);
+	register_buffer(disk);
+	bench_report("blk_read_4k_reg_ipc_insns", depth1(disk, 4 * KIB, 200, 0), 200);
+	bench_report("blk_read_64k_reg_ipc_insns", depth1(disk, 64 * KIB, 100, 0), 100);
+	bench_report("blk_read_4k_rand_reg_ipc_insns", depth1(disk, 4 * KIB, 200, 1), 200);
+	bench_report("blk_read_64k_rand_reg_ipc_insns", depth1(disk, 64 * KIB, 100, 1), 100);
+	bench_report("blk_read_64k_qd16_reg_ipc_insns", depth16(disk, 10), 160);
 	uint64_t dma_pa;
 	if ((r = sys_mem_alloc_dma(DMA_VA, 64 * KIB, &dma_pa)) < 0)
 		bench_die("dma buffer", r);
