@@ -60,7 +60,8 @@ dirty_like(const struct fat_vol *v, uint32_t sector, int fat)
  * Write dirty cache entry i to the device (a FAT sector to every FAT copy)
  * together with the dirty cached sectors of the same kind next to it on
  * disk: one request per copy for the whole run (through the staging
- * buffer), so a FAT updated by a long allocation goes out in a few
+ * buffer wb, which nothing else uses: cache_fill holds its read-ahead in ra
+ * while the evictions it causes come here), so a FAT updated by a long allocation goes out in a few
  * requests, not one per sector.  All of them become clean.  Does not
  * enforce the FAT-first order: see write_back.
  */
@@ -80,9 +81,9 @@ write_entry(struct fat_vol *v, int i)
 		n++;
 	if (n > 1) {
 		for (k = 0; k < n; k++)
-			memcpy(v->ra + (size_t)k * v->bps,
+			memcpy(v->wb + (size_t)k * v->bps,
 			       v->cbuf[find(v, lo + k)], v->bps);
-		buf = v->ra;
+		buf = v->wb;
 	}
 	if (fat)
 		copies = v->fat_copies;

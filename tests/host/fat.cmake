@@ -20,6 +20,14 @@ if(MKFS_FAT AND FSCK_FAT AND MTOOLS_MCOPY AND Python3_Interpreter_FOUND)
 			--tool $<TARGET_FILE:test_fat> --mkfs ${MKFS_FAT}
 			--fsck ${FSCK_FAT} --work ${CMAKE_CURRENT_BINARY_DIR}/fat_mtools.d)
 	set_tests_properties(fat_mtools PROPERTIES LABELS host TIMEOUT 300)
+	# Random operations over several mounts of FAT12/16/32 images, the
+	# whole tree compared with a model through mtools (fat_diff.py).
+	add_test(NAME fat_diff
+		COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/fat_diff.py
+			--tool $<TARGET_FILE:test_fat> --mkfs ${MKFS_FAT}
+			--fsck ${FSCK_FAT} --work ${CMAKE_CURRENT_BINARY_DIR}/fat_diff.d
+			--seeds 1-3 --boots 4 --ops 30)
+	set_tests_properties(fat_diff PROPERTIES LABELS host TIMEOUT 300)
 else()
 	message(STATUS "host tests: mkfs.fat/fsck.fat/mtools/python3 missing, "
 		"no fat_mtools test")

@@ -8,6 +8,7 @@
  *     pwrite:HOST:/PATH:OFF write HOST's bytes at OFF (file must exist)
  *     trunc:/PATH:SIZE      set the size
  *     mkdir:/PATH  rmdir:/PATH  unlink:/PATH  rename:/FROM:/TO
+ *     cp:/FROM:/TO          copy a file inside the volume (64 KiB at a time)
  *     fill:/PATH            write until the volume is full, print bytes
  *     statfs                print "type T clusters N free F bytes B"
  *     dump:HOSTDIR          copy the whole tree out (checks sizes)
@@ -159,6 +160,31 @@ trunc_cmd(const char *path, uint32_t size)
 	return rc < 0 ? rc : fat_truncate(&f, size);
 }
 
+/* Copy file from to (created or emptied) through the library, 64 KiB
+ * at a time, as the guest's cp does through the server. */
+static int
+cp_cmd(const char *from, const char *to)
+{
+	static uint8_t buf[65536];
+	struct fat_file src, dst;
+	uint32_t off = 0;
+	long n = 0, w;
+	int rc = fat_open(&vol, from, 0, &src);
+
+	if (rc == 0)
+		rc = fat_open(&vol, to, FAT_O_WRITE | FAT_O_CREAT | FAT_O_TRUNC,
+			      &dst);
+	if (rc < 0)
+		return rc;
+	while ((n = fat_read(&src, off, buf, sizeof(buf))) > 0) {
+		w = fat_write(&dst, off, buf, (size_t)n);
+		if (w != n)
+			return w < 0 ? (int)w : -ERR_IO;
+		off += (uint32_t)n;
+	}
+	return n < 0 ? (int)n : 0;
+}
+
 /* Write a pattern until the volume is full; prints the bytes written. */
 static int
 fill(const char *path)
@@ -277,6 +303,8 @@ run(char *cmd)
 		return fat_unlink(&vol, a);
 	if (strcmp(cmd, "rename") == 0 && b)
 		return fat_rename(&vol, a, b);
+	if (strcmp(cmd, "cp") == 0 && b)
+		return cp_cmd(a, b);
 	if (strcmp(cmd, "fill") == 0 && a)
 		return fill(a);
 	if (strcmp(cmd, "dump") == 0 && a)

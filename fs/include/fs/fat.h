@@ -6,7 +6,7 @@
  * How to use:
  *   1. Fill a struct fat_dev with the block device callbacks and geometry.
  *   2. fat_mount(&vol, &dev, clock, flags) on a caller-provided struct
- *      fat_vol (it holds the sector cache, ~86 KiB: allocate it statically
+ *      fat_vol (it holds the sector cache, ~102 KiB: allocate it statically
  *      or with malloc).  On -ERR_INVAL, vol.reason says what was wrong.
  *   3. Path operations (fat_stat, fat_open, fat_mkdir, fat_unlink, ...) take
  *      absolute paths inside the volume: "/dir/file.txt".
@@ -61,7 +61,7 @@ typedef void (*fat_clock_fn)(void *ctx, struct fat_tm *now);
 #define FAT_CACHE_SECTORS 16            /* sector cache entries */
 #endif
 #define FAT_MAX_SECTOR 4096
-#define FAT_RUN_BYTES 16384             /* staging: read-ahead, write-back runs */
+#define FAT_RUN_BYTES 16384             /* each staging buffer: read-ahead, write-back runs */
 #define FAT_NAME_MAX 255                /* UTF-16 units of a long name */
 #define FAT_NAME_BUF (FAT_NAME_MAX * 3 + 1) /* the name as UTF-8 + NUL */
 #define FAT_PATH_MAX 4096
@@ -126,7 +126,13 @@ struct fat_vol {
 	 * word-wide memcpy falls back to bytes on misaligned buffers (a label
 	 * field once cost listings 20 %). */
 	uint8_t cbuf[FAT_CACHE_SECTORS][FAT_MAX_SECTOR] __attribute__((aligned(8)));
-	uint8_t ra[FAT_RUN_BYTES] __attribute__((aligned(8)));  /* staging for multi-sector cache I/O */
+	/* Two staging buffers, one owner each: ra holds a directory
+	 * read-ahead (cache_fill) while installing it may evict dirty
+	 * sectors, whose write-back runs are gathered in wb (write_entry).
+	 * One shared buffer let an eviction overwrite the read-ahead, and
+	 * FAT bytes were installed as directory sectors (issue 13 item 1). */
+	uint8_t ra[FAT_RUN_BYTES] __attribute__((aligned(8)));
+	uint8_t wb[FAT_RUN_BYTES] __attribute__((aligned(8)));
 };
 
 /* An open file.  Private to the library. */
