@@ -93,6 +93,7 @@ int chain_contig(struct fat_vol *v, uint32_t clus, uint32_t max, uint32_t *n);
 int clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out);
 int clus_alloc_run(struct fat_vol *v, uint32_t prev, uint32_t want,
 		   uint32_t *first, uint32_t *got);
+int chain_check(struct fat_vol *v, uint32_t first);
 int chain_free(struct fat_vol *v, uint32_t first);
 int chain_cut(struct fat_vol *v, uint32_t last);
 uint32_t fat_eoc(const struct fat_vol *v);

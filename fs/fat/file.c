@@ -340,8 +340,9 @@ fat_write(struct fat_file *f, uint32_t off, const void *buf, size_t len)
 }
 
 /*
- * Set the size.  Growing writes zeros; shrinking first writes the entry
- * with the new size to the device, then cuts the chain (docs/fat.md).
+ * Set the size.  Growing writes zeros; shrinking checks the whole chain
+ * (a corrupt one: -ERR_IO and nothing changed), writes the entry with the
+ * new size to the device, then cuts the chain (docs/fat.md).
  */
 int
 fat_truncate(struct fat_file *f, uint32_t size)
@@ -365,6 +366,8 @@ fat_truncate(struct fat_file *f, uint32_t size)
 		return file_sync_entry(f);
 	}
 	keep = size == 0 ? 0 : (size - 1) / v->cluster_bytes + 1;
+	if (f->first != 0 && (rc = chain_check(v, f->first)) < 0)
+		return rc;              /* corrupt: change nothing */
 	if (keep > 0) {
 		rc = file_clus(f, keep - 1, 0, &last);
 		if (rc < 0)

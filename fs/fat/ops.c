@@ -129,7 +129,9 @@ fat_rmdir(struct fat_vol *v, const char *path)
 	c = de_first(v, f.de);
 	if (!clus_valid(v, c))
 		return -ERR_IO;
-	rc = dir_is_empty(v, c);
+	rc = chain_check(v, c);
+	if (rc == 0)
+		rc = dir_is_empty(v, c);
 	if (rc <= 0)
 		return rc < 0 ? rc : -FAT_ERR_NOTEMPTY;
 	rc = dir_remove(v, dir, &f);
@@ -150,8 +152,8 @@ fat_unlink(struct fat_vol *v, const char *path)
 	if (f.de[DE_ATTR] & FAT_ATTR_DIR)
 		return -FAT_ERR_ISDIR;
 	c = de_first(v, f.de);
-	if (c != 0 && !clus_valid(v, c))
-		return -ERR_IO;
+	if (c != 0 && (rc = chain_check(v, c)) < 0)
+		return rc;
 	rc = dir_remove(v, dir, &f);
 	if (rc < 0)
 		return rc;
@@ -213,9 +215,9 @@ check_replace(struct fat_vol *v, const uint8_t *src, const uint8_t *dst)
 	if (!(dst[DE_ATTR] & FAT_ATTR_DIR))
 		return -FAT_ERR_NOTDIR;
 	c = de_first(v, dst);
-	if (!clus_valid(v, c))
-		return -ERR_IO;
-	rc = dir_is_empty(v, c);
+	rc = chain_check(v, c);
+	if (rc == 0)
+		rc = dir_is_empty(v, c);
 	return rc < 0 ? rc : rc == 0 ? -FAT_ERR_NOTEMPTY : 0;
 }
 
@@ -269,8 +271,8 @@ fat_rename(struct fat_vol *v, const char *from, const char *to)
 		if (rc < 0)
 			return rc;
 		dc = de_first(v, df.de);
-		if (dc != 0 && !clus_valid(v, dc))
-			return -ERR_IO;
+		if (dc != 0 && (rc = chain_check(v, dc)) < 0)
+			return rc;
 	}
 	rc = name_prepare(v, ddir, last, len, &nn);
 	if (rc == 0)

@@ -360,6 +360,28 @@ clus_alloc(struct fat_vol *v, uint32_t prev, uint32_t *out)
 }
 
 /*
+ * Check the whole chain from first before anything frees it: every link
+ * valid and the end reached within the volume's cluster count (a loop
+ * never ends).  0 or -ERR_IO.  Freeing, truncating and replacing call it
+ * first, so a call that fails on a corrupt chain changes nothing.
+ */
+int
+chain_check(struct fat_vol *v, uint32_t first)
+{
+	uint32_t c = first, n;
+	int rc;
+
+	if (!clus_valid(v, c))
+		return -ERR_IO;
+	for (n = 0; n < v->clusters; n++) {
+		rc = chain_next(v, c, &c);
+		if (rc <= 0)
+			return rc;
+	}
+	return -ERR_IO;
+}
+
+/*
  * Free the chain starting at first.  Stops with -ERR_IO at a corrupt link
  * (what was freed stays freed; a loop ends at the first freed cluster).
  */

@@ -620,6 +620,51 @@ test_corrupt(void)
 	CHECK_EQ(fat_unmount(&vol), 0);
 }
 
+/*
+ * A call that fails on a corrupt chain changes nothing (issue 13 item 14:
+ * rm of a looped file said "I/O error" yet removed the entry): unlink,
+ * truncate, a replacing rename and rmdir check the whole chain first.
+ */
+static void
+test_corrupt_nochange(void)
+{
+	static uint8_t buf[4 * 512];
+	uint32_t bad[][2] = { { 4, 2 }, { 3, 0 }, { 3, 0xff7 }, { 3, 4000 } };
+	struct fat_file f;
+	struct fat_stat st;
+	uint8_t *before;
+	size_t k;
+
+	pattern(buf, sizeof(buf), 9);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		format(&geoms[0]);
+		CHECK_EQ(mount(), 0);
+		CHECK_EQ(write_file("/A.BIN", buf, 3 * 512), 3 * 512); /* 2-4 */
+		CHECK_EQ(fat_mkdir(&vol, "/D"), 0);                    /* 5 */
+		CHECK_EQ(write_file("/B.BIN", buf, 10), 10);           /* 6 */
+		CHECK_EQ(fat_unmount(&vol), 0);
+		poke12(bad[k][0], bad[k][1]);
+		poke12(5, 5);                           /* /D loops on itself */
+		before = malloc(md.size);
+		memcpy(before, md.img, md.size);
+		CHECK_EQ(mount(), 0);
+		CHECK_EQ(fat_unlink(&vol, "/A.BIN"), -ERR_IO);
+		CHECK_EQ(fat_rename(&vol, "/B.BIN", "/A.BIN"), -ERR_IO);
+		CHECK_EQ(fat_open(&vol, "/A.BIN", FAT_O_WRITE, &f), 0);
+		CHECK_EQ(fat_truncate(&f, 512), -ERR_IO);
+		CHECK_EQ(fat_truncate(&f, 0), -ERR_IO);
+		CHECK_EQ(fat_open(&vol, "/A.BIN", FAT_O_WRITE | FAT_O_TRUNC, &f),
+			 -ERR_IO);
+		CHECK_EQ(fat_rmdir(&vol, "/D"), -ERR_IO);
+		CHECK_EQ(fat_stat(&vol, "/A.BIN", &st), 0);
+		CHECK_EQ(st.size, 3 * 512);
+		CHECK_EQ(fat_stat(&vol, "/D", &st), 0);
+		CHECK_EQ(fat_unmount(&vol), 0);
+		CHECK(memcmp(before, md.img, md.size) == 0);
+		free(before);
+	}
+}
+
 /* Device errors come back as -ERR_IO. */
 static void
 test_io_error(void)
@@ -651,6 +696,7 @@ static const struct test_case tests[] = {
 	{ "fat32", test_fat32 },
 	{ "full", test_full },
 	{ "corrupt", test_corrupt },
+	{ "corrupt_nochange", test_corrupt_nochange },
 	{ "io_error", test_io_error },
 };
 
