@@ -25,6 +25,8 @@
 #define SHARE_MIN (16u << 10)           /* share buffers from this size on */
 #define MAX_OPEN  64u                   /* sessions (and open files) */
 #define CURSORS   4u                    /* remembered LIST positions */
+#define WRITEBACK_NS 1000000000ull      /* dirty state reaches the disk
+					   within this (docs/fat.md) */
 
 struct ofile {
 	struct fat_file f;
@@ -855,6 +857,35 @@ handle(struct ts_packet *req)
 		op_list(req, path);
 }
 
+/*
+ * The write-back bound: once the volume has something not yet on the
+ * disk (dirty cache sectors, FSInfo, block writes not flushed), it is
+ * flushed WRITEBACK_NS later, busy or idle, so a power cut loses at most
+ * about that much.  Returns how long the main loop may wait for requests.
+ */
+static uint64_t
+writeback_due(void)
+{
+	static uint64_t since;          /* when it became dirty; 0: clean */
+	uint64_t now;
+	int rc;
+
+	if (!fat_dirty(&vol)) {
+		since = 0;
+		return DUX_FOREVER;
+	}
+	now = ts_now();
+	if (since == 0)
+		since = now;
+	if (now - since < WRITEBACK_NS)
+		return since + WRITEBACK_NS - now;
+	rc = fat_flush(&vol);
+	if (rc < 0)
+		printf("fat: write-back: %s\n", ts_strerror(rc));
+	since = rc < 0 ? now : 0;       /* a failure is retried later */
+	return rc < 0 ? WRITEBACK_NS : DUX_FOREVER;
+}
+
 /* Find the block service (it may still be starting) and its geometry. */
 static int
 find_blk(const char *name, uint64_t *bytes)
@@ -926,7 +957,7 @@ main(int argc, char **argv)
 	       blkname, sf.type, sf.total_clusters, sf.cluster_bytes,
 	       sf.free_clusters);
 	for (;;) {
-		dux_wait(DUX_FOREVER);
+		dux_wait(writeback_due());
 		while ((req = dux_recv()) != NULL) {
 			handle(req);
 			dux_data_free(req);

@@ -2,12 +2,16 @@
  * Sector cache: FAT_CACHE_SECTORS volume sectors, write-back, LRU.
  *
  * Write order (docs/fat.md): the cache holds only the first (active) copy
- * of the FAT; a dirty FAT sector is written to every copy.  Before any
- * other dirty sector (directory or file data) goes to the device, every
- * dirty FAT sector is written and the device flushed.  So a directory entry
- * never reaches the disk before the FAT entries of the chain it points to.
- * Freeing operations call cache_sync on the directory sector before they
- * touch the FAT (see dir_remove, fat_truncate).
+ * of the FAT; a dirty FAT sector is written to every copy.  A cached
+ * sector is of one of three kinds: FAT, file data (made dirty by cache_io)
+ * or metadata (directory entries, FSInfo: made dirty by cache_mark_dirty).
+ * Before any dirty metadata sector goes to the device, every dirty data
+ * and FAT sector is written and the device flushed (ordered writes, as
+ * ext4's data=ordered).  So a directory entry never reaches the disk
+ * before the FAT entries of the chain it points to, nor before the file
+ * data inside the size it gives.  Freeing operations call cache_sync on
+ * the directory sector before they touch the FAT (see dir_remove,
+ * fat_truncate).
  */
 #include "fat_int.h"
 
@@ -33,13 +37,18 @@ dev_write(struct fat_vol *v, uint32_t sector, const void *buf, uint32_t count)
 	if (count == 0 || sector >= v->total_sectors ||
 	    count > v->total_sectors - sector)
 		return -ERR_IO;
+	v->unflushed = 1;
 	return v->dev.write(v->dev.ctx, (uint64_t)sector * v->dev_per_sec, buf,
 			    count * v->dev_per_sec) < 0 ? -ERR_IO : 0;
 }
 
+/* Device flush, if anything was written since the last one. */
 static int
 dev_barrier(struct fat_vol *v)
 {
+	if (!v->unflushed)
+		return 0;
+	v->unflushed = 0;
 	if (v->dev.flush == NULL)
 		return 0;
 	return v->dev.flush(v->dev.ctx) < 0 ? -ERR_IO : 0;
@@ -47,13 +56,24 @@ dev_barrier(struct fat_vol *v)
 
 static int find(const struct fat_vol *v, uint32_t sector);
 
-/* Is `sector` cached, dirty and of the same kind (FAT or not) as fat? */
+/* The kinds of dirty sectors, in the order they must reach the disk. */
+enum { K_DATA, K_FAT, K_META };
+
 static int
-dirty_like(const struct fat_vol *v, uint32_t sector, int fat)
+kind(const struct fat_vol *v, int i)
+{
+	if (in_fat(v, v->cent[i].sector))
+		return K_FAT;
+	return v->cent[i].data ? K_DATA : K_META;
+}
+
+/* Is `sector` cached, dirty and of kind k? */
+static int
+dirty_like(const struct fat_vol *v, uint32_t sector, int k)
 {
 	int j = find(v, sector);
 
-	return j >= 0 && v->cent[j].dirty && in_fat(v, sector) == fat;
+	return j >= 0 && v->cent[j].dirty && kind(v, j) == k;
 }
 
 /*
@@ -70,14 +90,14 @@ write_entry(struct fat_vol *v, int i)
 {
 	uint32_t s = v->cent[i].sector, lo = s, n = 1, k, copies = 1;
 	uint32_t max = FAT_RUN_BYTES / v->bps;
-	int fat = in_fat(v, s), j, rc;
+	int k_i = kind(v, i), fat = k_i == K_FAT, j, rc;
 	const uint8_t *buf = v->cbuf[i];
 
-	while (n < max && lo > 0 && dirty_like(v, lo - 1, fat)) {
+	while (n < max && lo > 0 && dirty_like(v, lo - 1, k_i)) {
 		lo--;
 		n++;
 	}
-	while (n < max && dirty_like(v, lo + n, fat))
+	while (n < max && dirty_like(v, lo + n, k_i))
 		n++;
 	if (n > 1) {
 		for (k = 0; k < n; k++)
@@ -95,36 +115,48 @@ write_entry(struct fat_vol *v, int i)
 	for (k = 0; k < n; k++) {
 		j = find(v, lo + k);
 		v->cent[j].dirty = 0;
+		v->cent[j].data = 0;
 	}
 	return 0;
 }
 
-/* Write every dirty FAT sector, then a barrier if any was written. */
+/* Write every dirty sector of kind k. */
 static int
-flush_fat(struct fat_vol *v)
+flush_kind(struct fat_vol *v, int k)
 {
-	int i, rc, any = 0;
+	int i, rc;
 
 	for (i = 0; i < FAT_CACHE_SECTORS; i++) {
-		if (v->cent[i].valid && v->cent[i].dirty &&
-		    in_fat(v, v->cent[i].sector)) {
+		if (v->cent[i].valid && v->cent[i].dirty && kind(v, i) == k) {
 			rc = write_entry(v, i);
 			if (rc < 0)
 				return rc;
-			any = 1;
 		}
 	}
-	return any ? dev_barrier(v) : 0;
+	return 0;
 }
 
-/* Write entry i keeping the order rule: FAT sectors before the rest. */
+/* What must be on the disk before metadata is written: every dirty data
+ * and FAT sector, then a device flush (if anything was written since the
+ * last one, direct data runs included). */
+static int
+flush_before_meta(struct fat_vol *v)
+{
+	int rc = flush_kind(v, K_DATA);
+
+	if (rc == 0)
+		rc = flush_kind(v, K_FAT);
+	return rc < 0 ? rc : dev_barrier(v);
+}
+
+/* Write entry i keeping the order rule: data and FAT before metadata. */
 static int
 write_back(struct fat_vol *v, int i)
 {
 	int rc;
 
-	if (!in_fat(v, v->cent[i].sector)) {
-		rc = flush_fat(v);
+	if (kind(v, i) == K_META) {
+		rc = flush_before_meta(v);
 		if (rc < 0)
 			return rc;
 	}
@@ -190,6 +222,7 @@ cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf)
 		v->cent[i].sector = sector;
 		v->cent[i].valid = 1;
 		v->cent[i].dirty = 0;
+		v->cent[i].data = 0;
 	}
 	v->cent[i].lru = ++v->tick;
 	v->last = (uint32_t)i;
@@ -197,12 +230,25 @@ cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf)
 	return 0;
 }
 
-/* Mark the cached sector that buf (from cache_get) belongs to dirty. */
+/* Mark the cached sector that buf (from cache_get) belongs to dirty, as
+ * metadata (written after data and FAT, see write_back). */
 void
 cache_mark_dirty(struct fat_vol *v, const uint8_t *buf)
 {
 	size_t i = (size_t)(buf - &v->cbuf[0][0]) / FAT_MAX_SECTOR;
 
+	v->cent[i].dirty = 1;
+	v->cent[i].data = 0;
+}
+
+/* Mark it dirty as file data, unless it is dirty metadata already. */
+static void
+mark_dirty_data(struct fat_vol *v, const uint8_t *buf)
+{
+	size_t i = (size_t)(buf - &v->cbuf[0][0]) / FAT_MAX_SECTOR;
+
+	if (!v->cent[i].dirty)
+		v->cent[i].data = 1;
 	v->cent[i].dirty = 1;
 }
 
@@ -221,23 +267,35 @@ cache_sync(struct fat_vol *v, uint32_t sector)
 	return dev_barrier(v);
 }
 
-/* Write every dirty sector, FAT first, and flush the device. */
+/* Write every dirty sector, data and FAT before metadata, and flush the
+ * device. */
 int
 cache_flush_all(struct fat_vol *v)
 {
-	int i, rc;
+	int rc = flush_before_meta(v);
 
-	rc = flush_fat(v);
+	if (rc == 0)
+		rc = flush_kind(v, K_META);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < FAT_CACHE_SECTORS; i++) {
-		if (v->cent[i].valid && v->cent[i].dirty) {
-			rc = write_entry(v, i);
-			if (rc < 0)
-				return rc;
-		}
-	}
+	v->unflushed = 1;               /* an explicit flush always reaches
+					   the device */
 	return dev_barrier(v);
+}
+
+/* Is anything not yet durable: a dirty cached sector, or a device write
+ * not followed by a device flush? */
+int
+cache_dirty(const struct fat_vol *v)
+{
+	int i;
+
+	if (v->unflushed)
+		return 1;
+	for (i = 0; i < FAT_CACHE_SECTORS; i++)
+		if (v->cent[i].valid && v->cent[i].dirty)
+			return 1;
+	return 0;
 }
 
 void
@@ -266,7 +324,7 @@ io_cached(struct fat_vol *v, uint32_t sector, uint32_t off, uint8_t *rbuf,
 		memcpy(p + off, wbuf, n);
 	else
 		memset(p + off, 0, n);
-	cache_mark_dirty(v, p);
+	mark_dirty_data(v, p);
 	return 0;
 }
 

@@ -78,6 +78,7 @@ int cache_get(struct fat_vol *v, uint32_t sector, int noread, uint8_t **buf);
 void cache_mark_dirty(struct fat_vol *v, const uint8_t *buf);
 int cache_sync(struct fat_vol *v, uint32_t sector);
 int cache_flush_all(struct fat_vol *v);
+int cache_dirty(const struct fat_vol *v);
 int cache_io(struct fat_vol *v, uint32_t sector, uint32_t off, void *buf,
 	     const void *wbuf, uint32_t len);
 void cache_invalidate(struct fat_vol *v);

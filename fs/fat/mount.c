@@ -222,7 +222,9 @@ write_fsinfo(struct fat_vol *v)
 	uint8_t *p;
 	int rc;
 
-	if (v->fsinfo_sector == 0 || !v->fsinfo_dirty)
+	if (v->fsinfo_sector == 0)
+		v->fsinfo_dirty = 0;    /* FAT12/16: nothing to write */
+	if (!v->fsinfo_dirty)
 		return 0;
 	rc = cache_get(v, v->fsinfo_sector, 0, &p);
 	if (rc < 0)
@@ -234,7 +236,18 @@ write_fsinfo(struct fat_vol *v)
 	return 0;
 }
 
-/* Write every dirty sector (FAT first), update FSInfo, flush the device. */
+/* Is there anything fat_flush would write (dirty sectors, FSInfo, device
+ * writes not flushed)?  The server flushes when this stays 1 too long. */
+int
+fat_dirty(const struct fat_vol *v)
+{
+	if (!v->mounted || (v->flags & FAT_MOUNT_RDONLY))
+		return 0;
+	return v->fsinfo_dirty || cache_dirty(v);
+}
+
+/* Write every dirty sector (data and FAT before directory entries and
+ * FSInfo), flush the device; 0 only once the device flush succeeded. */
 int
 fat_flush(struct fat_vol *v)
 {

@@ -83,6 +83,7 @@ struct fat_cache_ent {
 	uint32_t sector;                /* volume sector (bytes_per_sector) */
 	uint32_t lru;
 	uint8_t valid, dirty;
+	uint8_t data;                   /* dirty file data (written first) */
 };
 
 /* A mounted volume.  All fields are private to the library except reason. */
@@ -117,6 +118,7 @@ struct fat_vol {
 	uint32_t next_free;             /* where the next search starts */
 	int fsinfo_dirty;
 	int mounted;
+	int unflushed;                  /* device writes since its last flush */
 
 	/* Sector cache (write-back, LRU). */
 	uint32_t tick;
@@ -190,6 +192,7 @@ struct fat_statfs {
 int fat_mount(struct fat_vol *v, const struct fat_dev *dev, fat_clock_fn clock,
 	      void *clock_ctx, unsigned flags);
 int fat_flush(struct fat_vol *v);
+int fat_dirty(const struct fat_vol *v);
 int fat_unmount(struct fat_vol *v);
 int fat_statfs(struct fat_vol *v, struct fat_statfs *st);
 int fat_count_free(struct fat_vol *v, uint32_t *count);

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""FAT data integrity through a booted node (issue 13 items 1 and 4).
+
+--case diff: the differential test of tests/host/fat_diff.py through the
+  FAT server: random create (gen), append and write at an offset (gen SIZE
+  FILE SEED OFFSET), truncate to 0 (echo -n >), rm, mv, cp, mkdir, rmdir on
+  FAT12, FAT16 and FAT32 images from mkfs.fat, one cluster/launch --exec
+  per boot, several boots per image; after each boot fsck.fat -n must be
+  clean and mdir/mcopy must show exactly the model's names, sizes, bytes.
+--case writeback: a power cut.  The node writes files, waits 3 s (the FAT
+  server writes back dirty state within 1 s) and QEMU is killed: the files
+  must be on the disk, whole.
+
+Usage: fat_diff_node.py --build-dir DIR --work DIR --case diff|writeback
+                        [--seeds 1,2] [--boots N] [--ops N] [--fats 12,16,32]
+"""
+import argparse
+import os
+import random
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
+sys.path.insert(0, HERE)
+import fat_diff  # noqa: E402
+import fat_mtools  # noqa: E402
+from exec_fat import gen_bytes  # noqa: E402
+
+LAUNCH = os.path.join(ROOT, "cluster", "launch")
+SCRIPT_MAX = 1800          # encoded exec= bytes (boot arguments are small)
+SEEDS = (11, 12, 13, 14)   # gen patterns; few, so the host computes each once
+# Node images: (mkfs arguments, KiB, largest file).
+VOLUMES = {12: (["-F", "12"], 8 * 1024, 2 << 20),
+           16: (["-F", "16", "-s", "2"], 32 * 1024, 5 << 20),
+           32: (["-F", "32", "-s", "1"], 48 * 1024, 6 << 20)}
+
+_streams = {}
+
+
+def content(seed, n):
+    """What `gen n FILE seed` writes (a prefix of seed's stream)."""
+    s = _streams.get(seed, b"")
+    if len(s) < n:
+        s = gen_bytes(max(n, 2 * len(s)), seed)
+        _streams[seed] = s
+    return s[:n]
+
+
+def q(path):
+    return shlex.quote("/disk/" + path)
+
+
+def shell_cmd(op, m):
+    """The MiniSH command of op on model m (before m applies it)."""
+    k = op[0]
+    if k == "create":
+        return "gen %d %s %d" % (op[2], q(op[1]), op[3])
+    if k == "write":
+        return "gen %d %s %d %d" % (op[3], q(op[1]), op[4], op[2])
+    if k == "trunc":
+        return "echo -n > %s" % q(op[1])
+    if k == "rm":
+        return "rm " + q(op[1])
+    if k in ("mv", "cp"):
+        return "%s %s %s" % (k, q(op[1]), q(op[2]))
+    return "%s %s" % (k, q(op[1]))
+
+
+def node_op(rng, m, cap, budget):
+    """A generated op with a gen seed from SEEDS and truncation only to 0
+    (what the shell can do)."""
+    op = fat_diff.gen_op(rng, m, cap, budget)
+    if op[0] == "create":
+        op = op[:3] + (rng.choice(SEEDS),)
+    elif op[0] == "write":
+        op = op[:4] + (rng.choice(SEEDS),)
+    elif op[0] == "trunc":
+        op = ("trunc", op[1], 0)
+    return op
+
+
+def qemu_argv(build_dir, img, script):
+    """QEMU's command line for --exec script, from launch --dry-run."""
+    r = subprocess.run([sys.executable, LAUNCH, "--no-build", "--build-dir",
+                        build_dir, "--disk", img, "--smp", "2", "--dry-run",
+                        "--exec", script], stdout=subprocess.PIPE, text=True,
+                       check=True)
+    for l in r.stdout.splitlines():
+        l = l[len("launch: "):] if l.startswith("launch: ") else l
+        if l.startswith("qemu-system"):
+            return shlex.split(l)
+    raise RuntimeError("launch --dry-run: no QEMU line: " + r.stdout)
+
+
+def boot(args, img, script, log, until=None, timeout=240):
+    """Boot with --exec script.  Without `until`: through launch, to the
+    end (it powers off).  With `until`: QEMU is killed (SIGKILL: a power
+    cut) as soon as a serial line contains it.  Returns (status, output)."""
+    if until is None:
+        r = subprocess.run([sys.executable, LAUNCH, "--no-build", "--build-dir",
+                            args.build_dir, "--disk", img, "--smp", "2",
+                            "--timeout", str(timeout), "--exec", script],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=timeout + 30)
+        status, out = r.returncode, r.stdout
+    else:
+        p = subprocess.Popen(qemu_argv(args.build_dir, img, script),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        out, status, end = "", -1, time.monotonic() + timeout
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace")
+            out += line
+            if until in line and "exec=" not in line or time.monotonic() > end:
+                break
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        p.stdout.close()
+        status = 0 if until in out else -1
+    with open(log, "a") as f:
+        f.write("$ %s\n%s\n" % (script, out))
+    return status, out
+
+
+def case_diff(args):
+    for fat in [int(f) for f in args.fats.split(",")]:
+        mkfs_args, kib, cap = VOLUMES[fat]
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            work = os.path.join(args.work, "diff-fat%d-%d" % (fat, seed))
+            shutil.rmtree(work, ignore_errors=True)
+            os.makedirs(work)
+            img = os.path.join(work, "img")
+            fat_mtools.sh([args.mkfs, "-C"] + mkfs_args +
+                          ["-i", "0badf00d", img, str(kib)])
+            rng = random.Random(seed * 100 + fat)
+            m = fat_diff.Model()
+            budget = kib * 1024 // 2
+            log = os.path.join(work, "boots.log")
+            for b in range(args.boots):
+                cmds, nops = [], 0
+                while nops < args.ops:
+                    op = node_op(rng, m, cap, budget)
+                    c = shell_cmd(op, m)
+                    script = "; ".join(cmds + [c])
+                    if len(urllib.parse.quote(script)) > SCRIPT_MAX:
+                        break
+                    m.apply(op, content)
+                    cmds.append(c)
+                    nops += 1
+                what = "node fat%d seed %d boot %d" % (fat, seed, b)
+                status, out = boot(args, img, "; ".join(cmds), log)
+                args.total_ops += nops
+                if status != 0:
+                    fat_mtools.fail("%s: launch status %d:\n%s"
+                                    % (what, status, out[-1500:]))
+                    break
+                if not fat_diff.check_image(args, img, m, work, what):
+                    break
+            else:
+                shutil.rmtree(work)
+
+
+def case_writeback(args):
+    """Files written, 3 s idle, then a power cut: they are on the disk."""
+    work = os.path.join(args.work, "writeback")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    img = os.path.join(work, "img")
+    fat_mtools.sh([args.mkfs, "-C", "-F", "16", "-i", "0badf00d", img,
+                   str(32 * 1024)])
+    script = ("mkdir /disk/d; echo important > /disk/imp; "
+              "gen 100000 /disk/d/g 7; echo more >> /disk/imp; idle 3; "
+              "echo WRITTEN-BACK; idle")
+    status, out = boot(args, img, script, os.path.join(work, "boot.log"),
+                       until="WRITTEN-BACK", timeout=120)
+    if status != 0:
+        fat_mtools.fail("writeback: the node did not get to the power cut:\n"
+                        + out[-1500:])
+        return
+    m = fat_diff.Model()
+    m.dirs.add("d")
+    m.files["imp"] = b"important\nmore\n"
+    m.files["d/g"] = gen_bytes(100000, 7)
+    if fat_diff.check_image(args, img, m, work, "writeback"):
+        shutil.rmtree(work)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--case", required=True, choices=["diff", "writeback"])
+    ap.add_argument("--mkfs", default=shutil.which("mkfs.fat") or "/sbin/mkfs.fat")
+    ap.add_argument("--fsck", default=shutil.which("fsck.fat") or "/sbin/fsck.fat")
+    ap.add_argument("--seeds", default="1")
+    ap.add_argument("--boots", type=int, default=3)
+    ap.add_argument("--ops", type=int, default=25)
+    ap.add_argument("--fats", default="12,16,32")
+    args = ap.parse_args()
+    args.total_ops = 0
+    os.makedirs(args.work, exist_ok=True)
+    if args.case == "diff":
+        case_diff(args)
+        print("node diff: seeds %s x FAT %s, %d operations"
+              % (args.seeds, args.fats, args.total_ops))
+    else:
+        case_writeback(args)
+    if fat_mtools.failures:
+        print("FAIL: %d failures" % len(fat_mtools.failures))
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
