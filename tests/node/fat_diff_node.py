@@ -7,6 +7,9 @@
   FAT12, FAT16 and FAT32 images from mkfs.fat, one cluster/launch --exec
   per boot, several boots per image; after each boot fsck.fat -n must be
   clean and mdir/mcopy must show exactly the model's names, sizes, bytes.
+--case bigdelete: issue 13 item 1 as reported: a 64 MiB FAT32 image from
+  launch, keep.txt, docs/a and an 8 MB file; the next boot deletes the big
+  file, lists the root and creates new.txt.  The root and docs/ must stay.
 --case writeback: a power cut.  The node writes files, waits 3 s (the FAT
   server writes back dirty state within 1 s) and QEMU is killed: the files
   must be on the disk, whole.
@@ -192,11 +195,35 @@ def case_writeback(args):
         shutil.rmtree(work)
 
 
+def case_bigdelete(args):
+    work = os.path.join(args.work, "bigdelete")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    img = os.path.join(work, "img")
+    log = os.path.join(work, "boot.log")
+    m = fat_diff.Model()
+    for script in ("echo keep > /disk/keep.txt; mkdir /disk/docs; "
+                   "echo a > /disk/docs/a; gen 8000000 /disk/big",
+                   "rm /disk/big; ls /disk; echo new > /disk/new.txt"):
+        status, out = boot(args, img, script, log)
+        if status != 0:
+            fat_mtools.fail("bigdelete: launch status %d:\n%s"
+                            % (status, out[-1500:]))
+            return
+    m.dirs.add("docs")
+    m.files.update({"keep.txt": b"keep\n", "docs/a": b"a\n",
+                    "new.txt": b"new\n"})
+    if "docs" not in out or "keep.txt" not in out:
+        fat_mtools.fail("bigdelete: ls /disk after rm: %r" % out[-500:])
+    if fat_diff.check_image(args, img, m, work, "bigdelete"):
+        shutil.rmtree(work)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--case", required=True, choices=["diff", "writeback"])
+    ap.add_argument("--case", required=True, choices=["diff", "writeback", "bigdelete"])
     ap.add_argument("--mkfs", default=shutil.which("mkfs.fat") or "/sbin/mkfs.fat")
     ap.add_argument("--fsck", default=shutil.which("fsck.fat") or "/sbin/fsck.fat")
     ap.add_argument("--seeds", default="1")
@@ -210,6 +237,8 @@ def main():
         case_diff(args)
         print("node diff: seeds %s x FAT %s, %d operations"
               % (args.seeds, args.fats, args.total_ops))
+    elif args.case == "bigdelete":
+        case_bigdelete(args)
     else:
         case_writeback(args)
     if fat_mtools.failures:
