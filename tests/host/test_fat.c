@@ -665,6 +665,33 @@ test_corrupt_nochange(void)
 	}
 }
 
+/* fat_dirty says whether anything is not durable; fat_flush always ends
+ * with a device flush (the server's OP_FLUSH and write-back timer). */
+static void
+test_dirty_flush(void)
+{
+	uint64_t flushes;
+	int t;
+
+	for (t = 0; t < 3; t++) {
+		format(&geoms[t]);
+		CHECK_EQ(mount(), 0);
+		CHECK_EQ(fat_dirty(&vol), 0);
+		CHECK_EQ(write_file("/x", "important\n", 10), 10);
+		CHECK_EQ(fat_dirty(&vol), 1);
+		flushes = md.flushes;
+		CHECK_EQ(fat_flush(&vol), 0);
+		CHECK(md.flushes > flushes);
+		CHECK_EQ(fat_dirty(&vol), 0);
+		flushes = md.flushes;
+		CHECK_EQ(fat_flush(&vol), 0);   /* nothing dirty: still flushes */
+		CHECK_EQ(md.flushes, flushes + 1);
+		CHECK_EQ(fat_dirty(&vol), 0);
+		CHECK_EQ(fat_unmount(&vol), 0);
+		CHECK_EQ(fat_dirty(&vol), 0);
+	}
+}
+
 /* Device errors come back as -ERR_IO. */
 static void
 test_io_error(void)
@@ -697,6 +724,7 @@ static const struct test_case tests[] = {
 	{ "full", test_full },
 	{ "corrupt", test_corrupt },
 	{ "corrupt_nochange", test_corrupt_nochange },
+	{ "dirty_flush", test_dirty_flush },
 	{ "io_error", test_io_error },
 };
 
