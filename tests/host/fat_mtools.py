@@ -112,7 +112,8 @@ def mtools_extract(img, out):
         p = l.strip()
         if p.startswith("::/"):
             listing.add(p[3:].rstrip("/"))
-    sh(["mcopy", "-s", "-n", "-i", img, "::/*", out], env=env)
+    if listing:                         # mcopy fails on an empty root
+        sh(["mcopy", "-s", "-n", "-i", img, "::/*", out], env=env)
     return listing
 
 
