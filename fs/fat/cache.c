@@ -42,16 +42,17 @@ dev_write(struct fat_vol *v, uint32_t sector, const void *buf, uint32_t count)
 			    count * v->dev_per_sec) < 0 ? -ERR_IO : 0;
 }
 
-/* Device flush, if anything was written since the last one. */
+/* Device flush, if anything was written since the last one (a failed
+ * flush leaves that so: the next barrier tries again). */
 static int
 dev_barrier(struct fat_vol *v)
 {
 	if (!v->unflushed)
 		return 0;
+	if (v->dev.flush != NULL && v->dev.flush(v->dev.ctx) < 0)
+		return -ERR_IO;
 	v->unflushed = 0;
-	if (v->dev.flush == NULL)
-		return 0;
-	return v->dev.flush(v->dev.ctx) < 0 ? -ERR_IO : 0;
+	return 0;
 }
 
 static int find(const struct fat_vol *v, uint32_t sector);
@@ -80,10 +81,10 @@ dirty_like(const struct fat_vol *v, uint32_t sector, int k)
  * Write dirty cache entry i to the device (a FAT sector to every FAT copy)
  * together with the dirty cached sectors of the same kind next to it on
  * disk: one request per copy for the whole run (through the staging
- * buffer wb, which nothing else uses: cache_fill holds its read-ahead in ra
- * while the evictions it causes come here), so a FAT updated by a long allocation goes out in a few
- * requests, not one per sector.  All of them become clean.  Does not
- * enforce the FAT-first order: see write_back.
+ * buffer wb, which nothing else uses: cache_fill holds its read-ahead in
+ * ra while the evictions it causes come here), so a FAT updated by a long
+ * allocation goes out in a few requests, not one per sector.  All of them
+ * become clean.  Does not enforce the write order: see write_back.
  */
 static int
 write_entry(struct fat_vol *v, int i)
@@ -252,8 +253,9 @@ mark_dirty_data(struct fat_vol *v, const uint8_t *buf)
 	v->cent[i].dirty = 1;
 }
 
-/* Write `sector` to the device now if it is dirty (FAT first), then a
- * barrier: used before freeing clusters the sector no longer points to. */
+/* Write `sector` to the device now if it is dirty (data and FAT first,
+ * see write_back), then a barrier: used before freeing clusters the
+ * sector no longer points to. */
 int
 cache_sync(struct fat_vol *v, uint32_t sector)
 {

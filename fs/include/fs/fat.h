@@ -61,7 +61,7 @@ typedef void (*fat_clock_fn)(void *ctx, struct fat_tm *now);
 #define FAT_CACHE_SECTORS 16            /* sector cache entries */
 #endif
 #define FAT_MAX_SECTOR 4096
-#define FAT_RUN_BYTES 16384             /* each staging buffer: read-ahead, write-back runs */
+#define FAT_RUN_BYTES 16384             /* each staging buffer (ra, wb) */
 #define FAT_NAME_MAX 255                /* UTF-16 units of a long name */
 #define FAT_NAME_BUF (FAT_NAME_MAX * 3 + 1) /* the name as UTF-8 + NUL */
 #define FAT_PATH_MAX 4096
