@@ -26,7 +26,7 @@ if(MKFS_FAT AND FSCK_FAT AND MTOOLS_MCOPY AND Python3_Interpreter_FOUND)
 		COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/fat_diff.py
 			--tool $<TARGET_FILE:test_fat> --mkfs ${MKFS_FAT}
 			--fsck ${FSCK_FAT} --work ${CMAKE_CURRENT_BINARY_DIR}/fat_diff.d
-			--seeds 1-3 --boots 4 --ops 30)
+			--seeds 1-2 --boots 4 --ops 30)
 	set_tests_properties(fat_diff PROPERTIES LABELS host TIMEOUT 300)
 else()
 	message(STATUS "host tests: mkfs.fat/fsck.fat/mtools/python3 missing, "

@@ -36,10 +36,12 @@ NAMES = ["a.txt", "B.BIN", "long file name number one.dat",
          "mixed.Case", "z9", "f1234567.abc", "k", "log.txt", "img.raw"]
 DIRS = ["d1", "Sub Dir", "deeper directory name", "D4", "e"]
 
-# Image per FAT type: (mkfs arguments, size in KiB, largest file).
+# Image per FAT type: (mkfs arguments, size in KiB, largest file).  Clusters
+# of several sectors, so that directory scans read ahead (a FAT32 volume
+# needs 65525 clusters: 128 MiB of 1 KiB clusters).
 VOLUMES = {12: (["-F", "12"], 8 * 1024, 2 << 20),
-           16: (["-F", "16", "-s", "1"], 32 * 1024, 6 << 20),
-           32: (["-F", "32", "-s", "1"], 64 * 1024, 9 << 20)}
+           16: (["-F", "16", "-s", "2"], 32 * 1024, 6 << 20),
+           32: (["-F", "32", "-s", "2"], 128 * 1024, 9 << 20)}
 
 
 class Model:
@@ -164,7 +166,9 @@ def gen_op(rng, m, cap, budget, max_depth=3):
         if k == "trunc":
             p = rng.choice(files)
             return ("trunc", p, rng.randint(0, len(m.files[p]) + 5000))
-        if k == "rm":
+        if k == "rm":                   # large deletes free long chains
+            if rng.random() < 0.4:
+                return ("rm", max(files, key=lambda f: len(m.files[f])))
             return ("rm", rng.choice(files))
         if k == "cp":
             a = rng.choice(files)
@@ -261,7 +265,7 @@ def run_host(args, fat, seed):
                                                    str(kib)])
     rng = random.Random(seed * 1000 + fat)
     m = Model()
-    budget = kib * 1024 * 6 // 10
+    budget = min(kib * 1024 * 6 // 10, 40 << 20)
     nops = 0
     for boot in range(args.boots):
         ops = []

@@ -113,7 +113,11 @@ def mtools_extract(img, out):
         if p.startswith("::/"):
             listing.add(p[3:].rstrip("/"))
     if listing:                         # mcopy fails on an empty root
-        sh(["mcopy", "-s", "-n", "-i", img, "::/*", out], env=env)
+        r = sh(["mcopy", "-s", "-n", "-i", img, "::/*", out], check=False,
+               env=env)
+        if r.returncode != 0:
+            fail("mcopy -s %s: rc %d\n%s" % (img, r.returncode,
+                                              r.stdout[-1500:]))
     return listing
 
 
