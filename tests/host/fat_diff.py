@@ -292,10 +292,7 @@ def run_host(args, fat, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tool", required=True)
-    ap.add_argument("--mkfs", default="mkfs.fat")
-    ap.add_argument("--fsck", default="fsck.fat")
-    ap.add_argument("--work", required=True)
+    fat_mtools.tool_args(ap)
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--boots", type=int, default=4)
     ap.add_argument("--ops", type=int, default=30)

@@ -384,12 +384,17 @@ def run_crash(args):
     shutil.rmtree(snaps)
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def tool_args(ap):
+    """The options of the scripts that drive test_fat (also fat_diff.py)."""
     ap.add_argument("--tool", required=True)
     ap.add_argument("--mkfs", default="mkfs.fat")
     ap.add_argument("--fsck", default="fsck.fat")
     ap.add_argument("--work", required=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    tool_args(ap)
     args = ap.parse_args()
     run_volume(args, "fat12", 12, 2048)
     run_volume(args, "fat16", 16, 16384)

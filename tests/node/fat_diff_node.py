@@ -136,10 +136,7 @@ def case_diff(args):
     for fat in [int(f) for f in args.fats.split(",")]:
         mkfs_args, kib, cap = VOLUMES[fat]
         for seed in [int(s) for s in args.seeds.split(",")]:
-            work = os.path.join(args.work, "diff-fat%d-%d" % (fat, seed))
-            shutil.rmtree(work, ignore_errors=True)
-            os.makedirs(work)
-            img = os.path.join(work, "img")
+            work, img = case_dir(args, "diff-fat%d-%d" % (fat, seed))
             fat_mtools.sh([args.mkfs, "-C"] + mkfs_args +
                           ["-i", "0badf00d", img, str(kib)])
             rng = random.Random(seed * 100 + fat)
@@ -177,12 +174,17 @@ def case_diff(args):
                 shutil.rmtree(work)
 
 
-def case_writeback(args):
-    """Files written, 3 s idle, then a power cut: they are on the disk."""
-    work = os.path.join(args.work, "writeback")
+def case_dir(args, name):
+    """A fresh work directory for a case and its image's path."""
+    work = os.path.join(args.work, name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    img = os.path.join(work, "img")
+    return work, os.path.join(work, "img")
+
+
+def case_writeback(args):
+    """Files written, 3 s idle, then a power cut: they are on the disk."""
+    work, img = case_dir(args, "writeback")
     fat_mtools.sh([args.mkfs, "-C", "-F", "16", "-i", "0badf00d", img,
                    str(32 * 1024)])
     script = ("mkdir /disk/d; echo important > /disk/imp; "
@@ -203,10 +205,7 @@ def case_writeback(args):
 
 
 def case_bigdelete(args):
-    work = os.path.join(args.work, "bigdelete")
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    img = os.path.join(work, "img")
+    work, img = case_dir(args, "bigdelete")
     log = os.path.join(work, "boot.log")
     m = fat_diff.Model()
     for script in ("echo keep > /disk/keep.txt; mkdir /disk/docs; "
