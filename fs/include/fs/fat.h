@@ -119,6 +119,8 @@ struct fat_vol {
 	int fsinfo_dirty;
 	int mounted;
 	int unflushed;                  /* device writes since its last flush */
+	int unordered;                  /* data or FAT among them: metadata
+					   must wait for a flush */
 
 	/* Sector cache (write-back, LRU). */
 	uint32_t tick;
