@@ -10,6 +10,8 @@
 --case bigdelete: issue 13 item 1 as reported: a 64 MiB FAT32 image from
   launch, keep.txt, docs/a and an 8 MB file; the next boot deletes the big
   file, lists the root and creates new.txt.  The root and docs/ must stay.
+--case loop: issue 13 item 14: `rm` of a file whose cluster chain loops
+  must fail and leave the image byte for byte as it was.
 --case writeback: a power cut.  The node writes files, waits 3 s (the FAT
   server writes back dirty state within 1 s) and QEMU is killed: the files
   must be on the disk, whole.
@@ -225,11 +227,47 @@ def case_bigdelete(args):
         shutil.rmtree(work)
 
 
+def case_loop(args):
+    work, img = case_dir(args, "loop")
+    fat_mtools.sh([args.mkfs, "-C", "-F", "16", "-s", "1", "-i", "0badf00d",
+                   img, str(16 * 1024)])
+    src = os.path.join(work, "a.bin")
+    with open(src, "wb") as f:
+        f.write(bytes(range(256)) * 6)                  # 3 clusters
+    fat_mtools.sh(["mcopy", "-i", img, src, "::/a.bin"],
+                  env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    with open(img, "r+b") as f:
+        boot_sec = f.read(512)
+        fat = int.from_bytes(boot_sec[14:16], "little") * 512
+        first = None
+        for c in range(2, 64):                         # a.bin: 3 links
+            f.seek(fat + 2 * c)
+            if int.from_bytes(f.read(2), "little") == c + 1:
+                first = c
+                break
+        f.seek(fat + 2 * (first + 2))
+        f.write(first.to_bytes(2, "little"))           # last -> first
+        f.seek(0)
+        before = f.read()
+    status, out = boot(args, img, "rm /disk/a.bin; ls /disk",
+                       os.path.join(work, "boot.log"))
+    with open(img, "rb") as f:
+        after = f.read()
+    if "a.bin" not in [l.strip() for l in out.splitlines()]:
+        fat_mtools.fail("loop: ls after the failed rm: %r" % out[-500:])
+    if "I/O error" not in out:
+        fat_mtools.fail("loop: rm did not report the error: %r" % out[-500:])
+    if before != after:
+        fat_mtools.fail("loop: the image changed although rm failed")
+    else:
+        shutil.rmtree(work)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--case", required=True, choices=["diff", "writeback", "bigdelete"])
+    ap.add_argument("--case", required=True, choices=["diff", "writeback", "bigdelete", "loop"])
     ap.add_argument("--mkfs", default=shutil.which("mkfs.fat") or "/sbin/mkfs.fat")
     ap.add_argument("--fsck", default=shutil.which("fsck.fat") or "/sbin/fsck.fat")
     ap.add_argument("--seeds", default="1")
@@ -245,6 +283,8 @@ def main():
               % (args.seeds, args.fats, args.total_ops))
     elif args.case == "bigdelete":
         case_bigdelete(args)
+    elif args.case == "loop":
+        case_loop(args)
     else:
         case_writeback(args)
     if fat_mtools.failures:

@@ -25,3 +25,8 @@ add_test(NAME node_fat_bigdelete
 		--build-dir ${CMAKE_BINARY_DIR} --work ${CMAKE_BINARY_DIR}/test-logs/fat_diff
 		--case bigdelete)
 set_tests_properties(node_fat_bigdelete PROPERTIES LABELS node TIMEOUT 180)
+add_test(NAME node_fat_loop
+	COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/fat_diff_node.py
+		--build-dir ${CMAKE_BINARY_DIR} --work ${CMAKE_BINARY_DIR}/test-logs/fat_diff
+		--case loop)
+set_tests_properties(node_fat_loop PROPERTIES LABELS node TIMEOUT 180)
