@@ -34,7 +34,8 @@ foreach(k RANGE 3)
 	endforeach()
 endforeach()
 tessera_node_test(NAME uart PROGRAM test_uart ARGS ${uart_in} SMP 2 TIMEOUT 120
-	STDIN_TEXT ${uart_in} EXPECT ${uart_expect}
+	STDIN_TEXT ${uart_in} STDIN_AFTER "driver_read: 3 reads in flight"
+	EXPECT ${uart_expect}
 	FORBID "check failed" "FAIL ")
 
 set(uart_panic_expect
