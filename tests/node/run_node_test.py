@@ -224,12 +224,12 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None,
     with open(log_path, "wb") as log:
         log.write(("# " + qemu.format_argv(argv) + "\n").encode())
         log.flush()
-        stdin = subprocess.DEVNULL if stdin_text is None and not script else subprocess.PIPE
-        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
         if stdin_text is not None and not stdin_after:
             raise ValueError("run_qemu: stdin_text needs stdin_after (what to wait for)")
         type_rx = None if stdin_text is None else re.compile(stdin_after, re.M)
+        stdin = subprocess.DEVNULL if stdin_text is None and not script else subprocess.PIPE
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         fd = proc.stdout.fileno()
         timed_out = False
         script_reasons = []
