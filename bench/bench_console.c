@@ -71,7 +71,8 @@ main(void)
 	if (dux_call((ts_addr)con, &q, &rep, 5 * SEC) < 0 || rep.len != sizeof(ci))
 		bench_die("info", -1);
 	memcpy(&ci, (const void *)(uintptr_t)rep.data, sizeof(ci));
-	dux_data_free(&rep);
+	if (dux_data_free(&rep) < 0)
+		bench_die("info data", -1);
 	printf("bench_console: %ux%u cells\n", ci.cols, ci.rows);
 
 	cwrite("\x1b[2J\x1b[H", 7);

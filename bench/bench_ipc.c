@@ -19,7 +19,8 @@
  *                                 notification
  *
  * "bench_ipc _server" is the server (also used by bench_ipc_smp);
- * "bench_ipc _notify <tid>" the notification target.
+ * "bench_ipc _notify <tid>" the notification target.  Every call is
+ * checked: a failing one ends the run with status 1 and no figure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,31 +28,15 @@
 #include <dux/dux.h>
 #include <tessera/user.h>
 
+#define BENCH_NAME "bench_ipc"
+#include "bench.h"
+
 #define N_RTT	2000
 #define N_BATCH	100
 #define N_64K	200
 #define N_NOTE	2000
 #define SIZE_64K (64ul << 10)
 #define BUF_VA	0x2000000000ul
-
-static long
-insns_per(uint64_t ticks, long n)
-{
-	return (long)(ticks * 100 / (uint64_t)n);
-}
-
-static void
-report(const char *key, long value)
-{
-	printf("BENCH %s %ld\n", key, value);
-}
-
-static void
-die(const char *what, long r)
-{
-	printf("bench_ipc: %s: %ld (%s)\n", what, r, ts_strerror(r));
-	exit(1);
-}
 
 /* The server: ECHO -> status 0; WRITE -> status 0, COPY/SHARE data
  * unmapped, MOVE data moved back in the reply; INFO -> status = our hart. */
@@ -61,9 +46,11 @@ server(void)
 	static struct ts_packet *moved[64];
 	int r = dux_init(64);
 	if (r < 0)
-		die("server dux_init", r);
+		bench_die("server dux_init", r);
 	for (;;) {
-		dux_wait(DUX_FOREVER);
+		long w = dux_wait(DUX_FOREVER);
+		if (w < 0)
+			bench_die("server dux_wait", w);
 		unsigned nmoved = 0;
 		struct ts_packet *req;
 		while (nmoved < 64 && (req = dux_recv())) {
@@ -73,7 +60,7 @@ server(void)
 			}
 			struct ts_packet *rep = dux_alloc();
 			if (!rep)
-				die("server: no slot", -ERR_AGAIN);
+				bench_die("server: no slot", -ERR_AGAIN);
 			int status = req->opcode == OP_INFO ? (int)sys_info(INFO_HART_ID, 0) : 0;
 			dux_reply_init(rep, req, status);
 			if ((req->flags & PKT_DATA_MASK) == PKT_DATA_MOVE) {
@@ -82,20 +69,34 @@ server(void)
 				rep->len = req->len;
 				moved[nmoved++] = req;
 			} else {
-				dux_data_free(req);
+				if ((r = dux_data_free(req)) < 0)
+					bench_die("server data_free", r);
 				dux_done(req);
 			}
 			dux_send(rep);
 		}
 		if (nmoved) {
-			dux_flush();
+			long f = dux_flush();
+			if (f < 0)
+				bench_die("server flush", f);
 			for (unsigned i = 0; i < nmoved; i++) {
-				dux_range_return(moved[i]);
+				if ((r = dux_range_return(moved[i])) < 0)
+					bench_die("server range_return", r);
 				dux_done(moved[i]);
 			}
 		}
 	}
 	return 0;
+}
+
+/* Kill task t (ours) and reap it. */
+static void
+end_task(long t)
+{
+	long r;
+
+	if ((r = sys_task_kill(t)) < 0 || (r = sys_task_wait(t, NULL)) < 0)
+		bench_die("end task", r);
 }
 
 static volatile long notes;
@@ -116,12 +117,16 @@ notify_target(long parent)
 {
 	int r = dux_init(8);
 	if (r < 0 || (r = dux_notify_handler(on_note, nstack, sizeof(nstack))) < 0)
-		die("notify target setup", r);
+		bench_die("notify target setup", r);
 	struct ts_packet *p = dux_alloc();
+	if (!p)
+		bench_die("notify target: no slot", -ERR_AGAIN);
 	p->opcode = OP_READ;
 	dux_request((ts_addr)parent, p);
 	for (;;) {
-		dux_wait(DUX_FOREVER);
+		long w = dux_wait(DUX_FOREVER);
+		if (w < 0)
+			bench_die("notify target dux_wait", w);
 		struct ts_packet *q;
 		while ((q = dux_recv())) {
 			if (q->opcode == OP_INFO && !(q->flags & PKT_REPLY))
@@ -139,30 +144,30 @@ start_server(void)
 	const char *av[] = { "_server", NULL };
 	long s = ts_spawn("bench_ipc", av, 0, 0);
 	if (s < 0)
-		die("spawn server", s);
+		bench_die("spawn server", s);
 	struct ts_packet req = { .opcode = OP_ECHO }, rep;
 	int r;
 	while ((r = dux_call((ts_addr)s, &req, &rep, 5000000000ull)) == -ERR_SRCH)
 		sys_yield();
 	if (r < 0)
-		die("server ready", r);
+		bench_die("server ready", r);
 	return s;
 }
 
-/* N dux_calls of ECHO; instructions per round trip. */
-static long
+/* n dux_calls of ECHO (after 100 not timed); their ticks. */
+static uint64_t
 rtt(long s, int n)
 {
 	struct ts_packet req = { .opcode = OP_ECHO }, rep;
-	for (int i = 0; i < 100; i++)
-		dux_call((ts_addr)s, &req, &rep, DUX_FOREVER);
-	uint64_t t0 = ts_rdtime();
-	for (int i = 0; i < n; i++) {
+	uint64_t t0 = 0;
+	for (int i = -100; i < n; i++) {
+		if (i == 0)
+			t0 = ts_rdtime();
 		int r = dux_call((ts_addr)s, &req, &rep, DUX_FOREVER);
 		if (r < 0)
-			die("echo call", r);
+			bench_die("echo call", r);
 	}
-	return insns_per(ts_rdtime() - t0, n);
+	return ts_rdtime() - t0;
 }
 
 static void
@@ -175,22 +180,24 @@ bench_batch(long s)
 		for (int i = 0; i < 32; i++) {
 			struct ts_packet *p = dux_alloc();
 			if (!p)
-				die("batch: no slot", -ERR_AGAIN);
+				bench_die("batch: no slot", -ERR_AGAIN);
 			p->opcode = OP_ECHO;
 			dux_request((ts_addr)s, p);
 		}
 		for (int got = 0; got < 32;) {
-			dux_wait(DUX_FOREVER);
+			long w = dux_wait(DUX_FOREVER);
+			if (w < 0)
+				bench_die("batch dux_wait", w);
 			struct ts_packet *q;
 			while ((q = dux_recv())) {
 				if (q->status < 0)
-					die("batch reply", q->status);
+					bench_die("batch reply", q->status);
 				dux_done(q);
 				got++;
 			}
 		}
 	}
-	report("ipc_batch32_per_packet_insns", insns_per(ts_rdtime() - t0, N_BATCH * 32));
+	bench_report("ipc_batch32_per_packet_insns", ts_rdtime() - t0, N_BATCH * 32);
 }
 
 static void
@@ -201,7 +208,7 @@ bench_64k(long s, unsigned mode, const char *key)
 	uint64_t cur = BUF_VA, t0 = 0;
 	long r = sys_mem_alloc(BUF_VA, SIZE_64K, MEM_R | MEM_W);
 	if (r < 0)
-		die("mem_alloc", r);
+		bench_die("mem_alloc", r);
 	memset((void *)BUF_VA, 0x5a, SIZE_64K);
 	for (int i = -10; i < N_64K; i++) {
 		if (i == 0)
@@ -209,21 +216,20 @@ bench_64k(long s, unsigned mode, const char *key)
 		req.data = cur;
 		r = dux_call((ts_addr)s, &req, &rep, DUX_FOREVER);
 		if (r < 0)
-			die(key, r);
+			bench_die(key, r);
 		if (mode == PKT_DATA_MOVE) {
 			/* Our pages came back at one of our ranges; the range
 			 * they left (after the first round) is free again. */
-			if (cur != BUF_VA)
-				dux_range_return(&prev);
+			if (cur != BUF_VA && (r = dux_range_return(&prev)) < 0)
+				bench_die("range_return", r);
 			prev = rep;
 			cur = rep.data;
 		}
 	}
-	report(key, insns_per(ts_rdtime() - t0, N_64K));
-	if (mode == PKT_DATA_MOVE)
-		dux_data_free(&prev);
-	else
-		sys_mem_free(BUF_VA, SIZE_64K);
+	bench_report(key, ts_rdtime() - t0, N_64K);
+	r = mode == PKT_DATA_MOVE ? dux_data_free(&prev) : sys_mem_free(BUF_VA, SIZE_64K);
+	if (r < 0)
+		bench_die("free 64 KiB", r);
 }
 
 static void
@@ -234,10 +240,12 @@ bench_notify(const char *self)
 	const char *av[] = { "_notify", arg, NULL };
 	long t = ts_spawn(self, av, 0, 0);
 	if (t < 0)
-		die("spawn notify target", t);
+		bench_die("spawn notify target", t);
 	struct ts_packet *p;
+	long w;
 	while (!(p = dux_recv()))
-		dux_wait(DUX_FOREVER);
+		if ((w = dux_wait(DUX_FOREVER)) < 0)
+			bench_die("notify ready dux_wait", w);
 	dux_done(p);
 	long again = 0;
 	uint64_t t0 = 0;
@@ -250,7 +258,7 @@ bench_notify(const char *self)
 			sys_yield();
 		}
 		if (r < 0)
-			die("notify", r);
+			bench_die("notify", r);
 		sys_yield();
 	}
 	uint64_t d = ts_rdtime() - t0;
@@ -258,9 +266,10 @@ bench_notify(const char *self)
 	int handled = dux_call((ts_addr)t, &req, &rep, 5000000000ull);
 	printf("notify: %d handled of %d sent, %ld refused -ERR_AGAIN\n", handled, N_NOTE + 10,
 	       again);
-	report("notify_insns", insns_per(d, N_NOTE));
-	sys_task_kill(t);
-	sys_task_wait(t, NULL);
+	if (handled <= 0)
+		bench_die("notify target count", handled < 0 ? handled : -ERR_INVAL);
+	bench_report("notify_insns", d, N_NOTE);
+	end_task(t);
 }
 
 int
@@ -272,16 +281,15 @@ main(int argc, char **argv)
 		return notify_target(strtol(argv[2], NULL, 10));
 	int r = dux_init(64);
 	if (r < 0)
-		die("dux_init", r);
+		bench_die("dux_init", r);
 	long s = start_server();
-	report("ipc_rtt_same_hart_insns", rtt(s, N_RTT));
+	bench_report("ipc_rtt_same_hart_insns", rtt(s, N_RTT), N_RTT);
 	bench_batch(s);
 	bench_64k(s, PKT_DATA_COPY, "ipc_64k_copy_insns");
 	bench_64k(s, PKT_DATA_MOVE, "ipc_64k_move_insns");
 	bench_64k(s, PKT_DATA_SHARE, "ipc_64k_share_insns");
 	bench_notify(argv[0]);
-	sys_task_kill(s);
-	sys_task_wait(s, NULL);
+	end_task(s);
 	fflush(stdout);
 	sys_poweroff(0);
 	return 0;

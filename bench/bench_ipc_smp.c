@@ -13,14 +13,10 @@
 #include <dux/dux.h>
 #include <tessera/user.h>
 
-#define N_RTT 2000
+#define BENCH_NAME "bench_ipc_smp"
+#include "bench.h"
 
-static void
-die(const char *what, long r)
-{
-	printf("bench_ipc_smp: %s: %ld (%s)\n", what, r, ts_strerror(r));
-	exit(1);
-}
+#define N_RTT 2000
 
 static int
 call(long s, unsigned op)
@@ -36,33 +32,38 @@ main(int argc, char **argv)
 	(void)argv;
 	int r = dux_init(64);
 	if (r < 0)
-		die("dux_init", r);
+		bench_die("dux_init", r);
 	const char *av[] = { "_server", NULL };
 	long s = ts_spawn("bench_ipc", av, 0, 0);
 	if (s < 0)
-		die("spawn server", s);
+		bench_die("spawn server", s);
 	if ((r = (int)sys_task_pin(sys_task_self(), 0)) < 0 || (r = (int)sys_task_pin(s, 1)) < 0)
-		die("task_pin", r);
+		bench_die("task_pin", r);
 	while ((r = call(s, OP_ECHO)) == -ERR_SRCH)
 		sys_yield();
 	for (int i = 0; i < 100; i++)
-		call(s, OP_ECHO);
+		if ((r = call(s, OP_ECHO)) < 0)
+			bench_die("echo call", r);
 	long me = sys_info(INFO_HART_ID, 0);
 	int there = call(s, OP_INFO);
+	if (me < 0 || there < 0)
+		bench_die("hart id", me < 0 ? me : there);
 	uint64_t t0 = ts_rdtime();
 	for (int i = 0; i < N_RTT; i++)
 		if ((r = call(s, OP_ECHO)) < 0)
-			die("echo call", r);
+			bench_die("echo call", r);
 	uint64_t d = ts_rdtime() - t0;
 	long me2 = sys_info(INFO_HART_ID, 0);
 	int there2 = call(s, OP_INFO);
+	if (me2 < 0 || there2 < 0)
+		bench_die("hart id", me2 < 0 ? me2 : there2);
 	printf("bench_ipc_smp: client on hart %ld -> %ld, server on hart %d -> %d\n", me, me2,
 	       there, there2);
 	if (me == there || me2 == there2)
-		die("client and server shared a hart", -ERR_RANGE);
-	printf("BENCH ipc_rtt_cross_hart_insns %ld\n", (long)(d * 100 / N_RTT));
-	sys_task_kill(s);
-	sys_task_wait(s, NULL);
+		bench_die("client and server shared a hart", -ERR_RANGE);
+	bench_report("ipc_rtt_cross_hart_insns", d, N_RTT);
+	if ((r = (int)sys_task_kill(s)) < 0 || (r = (int)sys_task_wait(s, NULL)) < 0)
+		bench_die("end server", r);
 	fflush(stdout);
 	sys_poweroff(0);
 	return 0;

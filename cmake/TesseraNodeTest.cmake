@@ -9,7 +9,13 @@
 #                   [TIMEOUT <seconds, default 60>] [ICOUNT]
 #                   [KERNEL <image, default TESSERA_KERNEL>]
 #                   [EXIT_STATUS <n, default 0>] [ALLOW_PANIC]
-#                   [STDIN_TEXT <text typed on the serial line ~1 s after start>]
+#                   [STDIN_TEXT <text typed on the serial line>
+#                    STDIN_AFTER <regex: the serial text the guest prints
+#                                 when it is ready to read; required>]
+#                   [TTEST_SOURCE <C source of the ttest program, default
+#                                  tests/node/<program>.c if it exists>]
+#                   [PASSES <n: the runner's exact pass count when the run
+#                            does not use the whole table tests[]>]
 #                   [QMP_SCRIPT <file.py: run(node) drives QEMU over QMP while
 #                                the test runs; see tests/node/run_node_test.py>]
 #                   [QEMU_ARGS <extra QEMU arguments, one list element each>]
@@ -20,13 +26,20 @@
 # (Python syntax) is in the serial log and no line matches a FORBID regex or
 # the kernel-panic pattern.  The log is build/test-logs/node_<name>.log.
 # Regexes go through CMake first: write "\\d" for \d; a ';' splits a list.
+#
+# A ttest program (tests/node/ttest.h) is checked for its exact pass count:
+# "<program>: N passed, 0 failed" with N the number of tests in the table
+# tests[] of its source, read at each run (nothing to declare; see
+# tests/node/run_node_test.py for when no summary is expected).  A program
+# whose source is elsewhere names it with TTEST_SOURCE.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
+include(${CMAKE_CURRENT_LIST_DIR}/TesseraMissingTest.cmake)
 
 set(TESSERA_NODE_RUNNER ${CMAKE_SOURCE_DIR}/tests/node/run_node_test.py)
 set(TESSERA_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
 
 function(tessera_node_test)
-	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;KERNEL_ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT;QMP_SCRIPT"
+	cmake_parse_arguments(PARSE_ARGV 0 T "ICOUNT;ALLOW_PANIC" "NAME;PROGRAM;ARGS;KERNEL_ARGS;SMP;MEM;TIMEOUT;KERNEL;EXIT_STATUS;STDIN_TEXT;STDIN_AFTER;QMP_SCRIPT;TTEST_SOURCE;PASSES"
 		"EXPECT;FORBID;LABELS;QEMU_ARGS")
 	if(T_UNPARSED_ARGUMENTS)
 		message(FATAL_ERROR "tessera_node_test: unknown arguments: ${T_UNPARSED_ARGUMENTS}")
@@ -36,6 +49,17 @@ function(tessera_node_test)
 	endif()
 	if(NOT T_KERNEL)
 		set(T_KERNEL ${TESSERA_KERNEL})
+	endif()
+	if(NOT "${T_STDIN_TEXT}" STREQUAL "" AND "${T_STDIN_AFTER}" STREQUAL "")
+		message(FATAL_ERROR "tessera_node_test ${T_NAME}: STDIN_TEXT needs STDIN_AFTER <regex>, "
+			"the serial text the guest prints when it is ready to read (no fixed delays)")
+	endif()
+	if(NOT T_TTEST_SOURCE AND EXISTS ${CMAKE_SOURCE_DIR}/tests/node/${T_PROGRAM}.c)
+		file(STRINGS ${CMAKE_SOURCE_DIR}/tests/node/${T_PROGRAM}.c has_table
+			REGEX "struct ttest tests\\[\\]")
+		if(has_table)
+			set(T_TTEST_SOURCE ${CMAKE_SOURCE_DIR}/tests/node/${T_PROGRAM}.c)
+		endif()
 	endif()
 	if(NOT T_SMP)
 		set(T_SMP 1)
@@ -66,7 +90,13 @@ function(tessera_node_test)
 		list(APPEND cmd --allow-panic)
 	endif()
 	if(NOT "${T_STDIN_TEXT}" STREQUAL "")
-		list(APPEND cmd --stdin-text "${T_STDIN_TEXT}")
+		list(APPEND cmd --stdin-text "${T_STDIN_TEXT}" --stdin-after "${T_STDIN_AFTER}")
+	endif()
+	if(T_TTEST_SOURCE)
+		list(APPEND cmd --ttest ${T_TTEST_SOURCE})
+	endif()
+	if(NOT "${T_PASSES}" STREQUAL "")
+		list(APPEND cmd --passes ${T_PASSES})
 	endif()
 	if(T_QMP_SCRIPT)
 		list(APPEND cmd --qmp-script ${T_QMP_SCRIPT})
@@ -92,3 +122,4 @@ function(tessera_node_test)
 		LABELS "${labels}"
 		SKIP_RETURN_CODE 77)
 endfunction()
+

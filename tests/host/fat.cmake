@@ -29,8 +29,7 @@ if(MKFS_FAT AND FSCK_FAT AND MTOOLS_MCOPY AND Python3_Interpreter_FOUND)
 			--seeds 1-2 --boots 4 --ops 30)
 	set_tests_properties(fat_diff PROPERTIES LABELS host TIMEOUT 300)
 else()
-	message(STATUS "host tests: mkfs.fat/fsck.fat/mtools/python3 missing, "
-		"no fat_mtools test")
+	tessera_missing_test(fat_mtools "mkfs.fat, fsck.fat, mtools or python3 missing" LABELS host)
 endif()
 
 file(GLOB fat_seeds ${HOST_DATA}/fat_*.img)

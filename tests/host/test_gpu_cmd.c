@@ -2,8 +2,8 @@
  * Host tests of drivers/gpu/vgpu_cmd.c (the virtio-gpu command queue and
  * its response checks) against a fake controlq.
  *
- * The fake device sees only "physical" addresses in a block of fake RAM
- * (FAKE_PA unrelated to its virtual address).  For each chain it reads the
+ * The fake device (fake_virtq.c) sees only "physical" addresses in a block
+ * of fake RAM (FAKE_PA unrelated to its virtual address).  For each chain it reads the
  * command from the device-readable descriptor, and answers in the writable
  * one with whatever the test scripts: a response type and a used length
  * (possibly wrong), or a broken used element.  After each test every tag,
@@ -18,6 +18,7 @@
 #include <tessera/errors.h>
 
 #include "check.h"
+#include "fake_virtq.h"
 
 #define FAKE_PA   0x80040000ull
 #define RAM_SIZE  (256u << 10)
@@ -27,6 +28,7 @@ static uint8_t *ram;
 static struct vgpu d;
 static unsigned nnotify, nreset;
 static uint8_t status;
+static struct fdev dev;	/* the device side of the controlq */
 
 void
 vgpu_die(const char *msg)
@@ -74,20 +76,6 @@ static const struct virtio_transport_ops ops = {
 };
 static struct virtio_transport transport = { &ops, NULL };
 
-static uint64_t
-pa_of(const void *va)
-{
-	return FAKE_PA + (uint64_t)((const uint8_t *)va - ram);
-}
-
-static void *
-dev_va(uint64_t pa, uint64_t len)
-{
-	if (pa < FAKE_PA || pa - FAKE_PA > RAM_SIZE || len > RAM_SIZE - (pa - FAKE_PA))
-		return NULL;
-	return ram + (pa - FAKE_PA);
-}
-
 /* A fresh vgpu of 800x600 over fresh fake RAM: ring at 0, slots after. */
 static void
 setup(void)
@@ -99,7 +87,7 @@ setup(void)
 	nnotify = nreset = 0;
 	size_t ring = (vq_mem_size(QSIZE) + 4095) & ~4095ul;
 	CHECK_EQ(vq_init(&d.q, VGPU_CTRLQ, QSIZE, ram, FAKE_PA, ring, d.slot, 0), 0);
-	vgpu_cmd_init(&d, ram + ring, pa_of(ram + ring));
+	vgpu_cmd_init(&d, ram + ring, fv_pa(ram + ring));
 	d.width = 800;
 	d.height = 600;
 	d.stride = 800 * 4;
@@ -113,14 +101,13 @@ all_free(void)
 	CHECK_EQ(d.nfree_op, VGPU_OPS);
 	CHECK_EQ(vq_nfree(&d.q), QSIZE);
 	CHECK_EQ(vgpu_inflight(&d), 0);
+	CHECK_EQ(dev.bad, 0);
 }
 
-/* ---- the fake device ---- */
-
-static uint16_t dev_avail, dev_used;
+/* ---- the fake device (fake_virtq.c: it sees physical addresses only) ---- */
 
 /* One chain taken from the avail ring: its command and response buffers. */
-struct chain {
+struct gchain {
 	uint16_t head;
 	const struct virtio_gpu_ctrl_hdr *cmd;
 	uint32_t cmd_len;
@@ -129,22 +116,18 @@ struct chain {
 };
 
 static int
-dev_take(struct chain *c)
+dev_take(struct gchain *c)
 {
-	struct vring_avail *av = d.q.avail;
-	if (dev_avail == av->idx)
+	struct chain ch;
+
+	if (!fv_pop(&dev, &ch))
 		return 0;
-	uint16_t head = av->ring[dev_avail++ % QSIZE];
-	struct vring_desc *o = &d.q.desc[head];
-	CHECK(head < QSIZE);
-	CHECK(!(o->flags & VRING_DESC_F_WRITE) && (o->flags & VRING_DESC_F_NEXT));
-	struct vring_desc *i = &d.q.desc[o->next];
-	CHECK((i->flags & VRING_DESC_F_WRITE) && !(i->flags & VRING_DESC_F_NEXT));
-	c->head = head;
-	c->cmd = dev_va(o->addr, o->len);
-	c->cmd_len = o->len;
-	c->resp = dev_va(i->addr, i->len);
-	c->resp_cap = i->len;
+	CHECK(ch.n == 2 && ch.nread == 1 && ch.nwrite == 1);
+	c->head = ch.head;
+	c->cmd = fv_va(ch.pa[0], ch.len[0]);
+	c->cmd_len = ch.len[0];
+	c->resp = fv_va(ch.pa[1], ch.len[1]);
+	c->resp_cap = ch.len[1];
 	CHECK(c->cmd != NULL && c->resp != NULL);
 	return 1;
 }
@@ -152,21 +135,18 @@ dev_take(struct chain *c)
 /* Answer chain c with response `type` and used length `used`; id = the
  * head unless `id` >= 0 overrides it. */
 static void
-dev_answer(const struct chain *c, uint32_t type, uint32_t used, long id)
+dev_answer(const struct gchain *c, uint32_t type, uint32_t used, long id)
 {
 	struct virtio_gpu_ctrl_hdr h = { .type = type };
 	memcpy(c->resp, &h, sizeof(h) < c->resp_cap ? sizeof(h) : c->resp_cap);
-	struct vring_used *u = d.q.used;
-	u->ring[dev_used % QSIZE].id = id >= 0 ? (uint32_t)id : c->head;
-	u->ring[dev_used % QSIZE].len = used;
-	dev_used++;
-	__atomic_store_n(&u->idx, dev_used, __ATOMIC_RELEASE);
+	fv_push(&dev, id >= 0 ? (uint32_t)id : c->head, used);
 }
 
+/* The device side of the fresh queue: nothing taken or used yet. */
 static void
 dev_reset(void)
 {
-	dev_avail = dev_used = 0;
+	CHECK_EQ(fv_attach(&dev, QSIZE, d.q.desc_pa, d.q.avail_pa, d.q.used_pa), 0);
 }
 
 /* ---- tests ---- */
@@ -174,7 +154,7 @@ dev_reset(void)
 static void
 test_flush_ok(void)
 {
-	struct chain c[2];
+	struct gchain c[2];
 	void *cookie;
 	int st;
 
@@ -218,7 +198,7 @@ test_flush_ok(void)
 static int
 flush_answered(uint32_t t0, uint32_t u0, uint32_t t1, uint32_t u1)
 {
-	struct chain c[2];
+	struct gchain c[2];
 	void *cookie = NULL;
 	int st = 1;
 
@@ -280,7 +260,7 @@ test_display_info(void)
 	const void *cmd = &h;
 	uint32_t len = sizeof(h), want = VIRTIO_GPU_RESP_OK_DISPLAY_INFO;
 	struct virtio_gpu_resp_display_info info;
-	struct chain c;
+	struct gchain c;
 	void *cookie;
 	int st;
 	uint32_t so, w, hh;
@@ -330,7 +310,7 @@ test_display_info(void)
 static void
 broken_by(int how)
 {
-	struct chain c[6];
+	struct gchain c[6];
 	void *cookie;
 	int st, seen[3] = { 0, 0, 0 };
 	uint8_t tagv[3];
@@ -381,7 +361,7 @@ test_broken_ring(void)
 static void
 test_room_and_rects(void)
 {
-	struct chain c;
+	struct gchain c;
 	void *cookie;
 	int st;
 
@@ -447,6 +427,7 @@ main(void)
 	};
 
 	ram = aligned_alloc(4096, RAM_SIZE);
+	fv_ram_set(ram, FAKE_PA, RAM_SIZE);
 	if (!ram)
 		return 2;
 	int rc = run_tests(tests, sizeof(tests) / sizeof(tests[0]));

@@ -5,7 +5,7 @@
  * live in one malloc'd block of fake RAM whose physical base (FAKE_PA) is
  * unrelated to its virtual address, so any place where the driver used a
  * virtual address as a physical one (or the reverse) fails a check.  The
- * device side is written from the spec (2.7), not from virtq.c: it walks
+ * device side (fake_virtq.c) is written from the spec (2.7), not from virtq.c: it walks
  * descriptor chains through `next`, checks the flags, writes the used ring
  * and, when told to, misbehaves.  After each test the queue is drained and
  * every descriptor must be free again.
@@ -19,6 +19,7 @@
 #include <virtio/virtq.h>
 
 #include "check.h"
+#include "fake_virtq.h"
 
 #define FAKE_PA   0x80003000ull
 #define RAM_SIZE  (1u << 20)
@@ -27,140 +28,6 @@
 #define MAX_Q     256
 
 static uint8_t *ram;
-
-static uint64_t
-pa_of(const void *va)
-{
-	return FAKE_PA + (uint64_t)((const uint8_t *)va - ram);
-}
-
-/* Device side: a physical range to a pointer, or NULL if outside RAM. */
-static void *
-dev_va(uint64_t pa, uint64_t len)
-{
-	if (pa < FAKE_PA || pa - FAKE_PA > RAM_SIZE ||
-	    len > RAM_SIZE - (pa - FAKE_PA))
-		return NULL;
-	return ram + (pa - FAKE_PA);
-}
-
-/* ---- the fake device (virtio 1.2, 2.7) ---- */
-
-struct fdev {
-	unsigned size;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	uint16_t last_avail, used_idx;
-	int bad;       /* the device found a driver error */
-};
-
-/* One chain as the device sees it. */
-struct chain {
-	uint16_t head;
-	unsigned n, nread, nwrite;
-	uint64_t pa[MAX_Q];
-	uint32_t len[MAX_Q];
-	uint32_t rbytes, wbytes;
-};
-
-static void
-dev_attach(struct fdev *f, const struct vq *q)
-{
-	memset(f, 0, sizeof(*f));
-	f->size = q->size;
-	/* From the physical addresses the transport would be given. */
-	f->desc = dev_va(q->desc_pa, 16ull * q->size);
-	f->avail = dev_va(q->avail_pa, 6 + 2ull * q->size);
-	f->used = dev_va(q->used_pa, 6 + 8ull * q->size);
-	CHECK(f->desc != NULL && f->avail != NULL && f->used != NULL);
-}
-
-static uint16_t
-dev_avail_pending(const struct fdev *f)
-{
-	return (uint16_t)(__atomic_load_n(&f->avail->idx, __ATOMIC_ACQUIRE) -
-	    f->last_avail);
-}
-
-/* Take the next available chain; 0 if none.  Checks what the spec asks of
- * the driver: head < size, NEXT links in range, no loop, readable buffers
- * before writable ones. */
-static int
-dev_pop(struct fdev *f, struct chain *c)
-{
-	struct vring_desc *d;
-	uint16_t id;
-
-	if (dev_avail_pending(f) == 0)
-		return 0;
-	memset(c, 0, sizeof(*c));
-	id = f->avail->ring[f->last_avail % f->size];
-	f->last_avail++;
-	if (id >= f->size) {
-		f->bad = 1;
-		return 0;
-	}
-	c->head = id;
-	for (;;) {
-		if (c->n >= f->size) {
-			f->bad = 1; /* loop */
-			return 0;
-		}
-		d = &f->desc[id];
-		c->pa[c->n] = d->addr;
-		c->len[c->n] = d->len;
-		if (d->flags & VRING_DESC_F_WRITE) {
-			c->nwrite++;
-			c->wbytes += d->len;
-		} else {
-			if (c->nwrite > 0)
-				f->bad = 1; /* readable after writable */
-			c->nread++;
-			c->rbytes += d->len;
-		}
-		if (dev_va(d->addr, d->len) == NULL)
-			f->bad = 1;
-		c->n++;
-		if (!(d->flags & VRING_DESC_F_NEXT))
-			break;
-		id = d->next;
-		if (id >= f->size) {
-			f->bad = 1;
-			return 0;
-		}
-	}
-	return 1;
-}
-
-/* Post a used element (any values: the device may lie). */
-static void
-dev_push(struct fdev *f, uint32_t id, uint32_t len)
-{
-	vring_used_elem_t *e = &f->used->ring[f->used_idx % f->size];
-
-	e->id = id;
-	e->len = len;
-	f->used_idx++;
-	__atomic_store_n(&f->used->idx, f->used_idx, __ATOMIC_RELEASE);
-}
-
-/* Write `len` bytes of pattern `seed` into the chain's writable buffers. */
-static void
-dev_fill(const struct chain *c, uint32_t len, uint8_t seed)
-{
-	unsigned i;
-	uint32_t k, n;
-	uint8_t *p;
-
-	for (i = c->nread; i < c->n && len > 0; i++) {
-		n = c->len[i] < len ? c->len[i] : len;
-		p = dev_va(c->pa[i], n);
-		for (k = 0; k < n; k++)
-			p[k] = (uint8_t)(seed + k);
-		len -= n;
-	}
-}
 
 /* ---- test set-up ---- */
 
@@ -174,14 +41,14 @@ setup(unsigned size, int event_idx)
 	memset(ram, 0xa5, RAM_SIZE);
 	CHECK_EQ(vq_init(&q, 0, size, ram + RING_OFF, FAKE_PA + RING_OFF,
 	    BUF_OFF, slots, event_idx), 0);
-	dev_attach(&dev, &q);
+	CHECK_EQ(fv_attach(&dev, q.size, q.desc_pa, q.avail_pa, q.used_pa), 0);
 }
 
 /* A buffer of fake RAM for request i. */
 static struct vq_seg
 buf(unsigned i, uint32_t len)
 {
-	struct vq_seg s = { pa_of(ram + BUF_OFF + (size_t)i * 1024), len };
+	struct vq_seg s = { fv_pa(ram + BUF_OFF + (size_t)i * 1024), len };
 
 	return s;
 }
@@ -222,9 +89,9 @@ round_trip(unsigned nout, unsigned nin, uintptr_t tag)
 	head = vq_add(&q, out, nout, in, nin, (void *)tag);
 	CHECK(head >= 0 && head < (int)q.size);
 	CHECK_EQ(vq_nfree(&q), before - nout - nin);
-	CHECK_EQ(dev_avail_pending(&dev), 0); /* not published yet */
+	CHECK_EQ(fv_avail_pending(&dev), 0); /* not published yet */
 	vq_publish(&q);
-	CHECK_EQ(dev_pop(&dev, &c), 1);
+	CHECK_EQ(fv_pop(&dev, &c), 1);
 	CHECK_EQ(c.head, head);
 	CHECK_EQ(c.n, nout + nin);
 	CHECK_EQ(c.nread, nout);
@@ -237,8 +104,8 @@ round_trip(unsigned nout, unsigned nin, uintptr_t tag)
 		CHECK_EQ(c.pa[nout + i], in[i].pa);
 		CHECK_EQ(c.len[nout + i], in[i].len);
 	}
-	dev_fill(&c, wcap, (uint8_t)tag);
-	dev_push(&dev, c.head, wcap);
+	fv_fill(&c, wcap, (uint8_t)tag);
+	fv_push(&dev, c.head, wcap);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ((uintptr_t)cookie, tag);
 	CHECK_EQ(len, wcap);
@@ -263,11 +130,11 @@ advance(unsigned n)
 
 	for (i = 0; i < n; i++) {
 		if (vq_add(&q, &s, 1, NULL, 0, NULL) < 0 ||
-		    (vq_publish(&q), dev_pop(&dev, &c)) != 1) {
+		    (vq_publish(&q), fv_pop(&dev, &c)) != 1) {
 			CHECK(0);
 			return;
 		}
-		dev_push(&dev, c.head, 0);
+		fv_push(&dev, c.head, 0);
 		if (vq_reap(&q, &cookie, &len) != 1) {
 			CHECK(0);
 			return;
@@ -342,13 +209,13 @@ test_many_in_flight_out_of_order(void)
 	CHECK_EQ(vq_nfree(&q), 32 - 24);
 	CHECK_EQ(vq_publish(&q), 1);
 	for (i = 0; i < 8; i++) {
-		CHECK_EQ(dev_pop(&dev, &c[i]), 1);
+		CHECK_EQ(fv_pop(&dev, &c[i]), 1);
 		CHECK_EQ(c[i].head, heads[i]);
 		CHECK_EQ(c[i].wbytes, 513);
 	}
 	/* Complete in reverse order, with short lengths. */
 	for (i = 8; i-- > 0;)
-		dev_push(&dev, c[i].head, i);
+		fv_push(&dev, c[i].head, i);
 	for (i = 8; i-- > 0;) {
 		CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 		CHECK_EQ((uintptr_t)cookie, i + 1);
@@ -386,8 +253,8 @@ test_full_queue(void)
 	CHECK_EQ(vq_nfree(&q), 0);
 	CHECK_EQ(q.ninflight, 2);
 	vq_publish(&q);
-	CHECK_EQ(dev_pop(&dev, &c), 1);
-	dev_push(&dev, c.head, 0);
+	CHECK_EQ(fv_pop(&dev, &c), 1);
+	fv_push(&dev, c.head, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ((uintptr_t)cookie, 1);
 	CHECK_EQ(vq_nfree(&q), 5);
@@ -428,11 +295,11 @@ test_wrap_16bit(void)
 		vq_publish(&q);
 		CHECK_EQ(q.avail->idx, 2);
 		for (i = 0; i < 4; i++)
-			CHECK_EQ(dev_pop(&dev, &c[i]), 1);
-		dev_push(&dev, c[2].head, 3);
-		dev_push(&dev, c[0].head, 1);
-		dev_push(&dev, c[3].head, 4);
-		dev_push(&dev, c[1].head, 2);
+			CHECK_EQ(fv_pop(&dev, &c[i]), 1);
+		fv_push(&dev, c[2].head, 3);
+		fv_push(&dev, c[0].head, 1);
+		fv_push(&dev, c[3].head, 4);
+		fv_push(&dev, c[1].head, 2);
 		CHECK_EQ(q.used->idx, 2);
 		for (i = 0; i < 4; i++) {
 			static const unsigned order[4] = { 3, 1, 4, 2 };
@@ -469,9 +336,9 @@ test_notify_flags(void)
 	CHECK_EQ(dev.avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
 	CHECK_EQ(vq_intr_enable(&q), 0);
 	CHECK_EQ(dev.avail->flags, 0);
-	CHECK_EQ(dev_pop(&dev, &c), 1);
+	CHECK_EQ(fv_pop(&dev, &c), 1);
 	vq_intr_disable(&q);
-	dev_push(&dev, c.head, 0);
+	fv_push(&dev, c.head, 0);
 	CHECK_EQ(vq_intr_enable(&q), 1); /* work arrived while disabled */
 	teardown();
 }
@@ -512,14 +379,14 @@ test_event_idx(void)
 
 	/* used_event follows the reaped index; not written while disabled. */
 	CHECK_EQ(dev.avail->ring[8], 0);
-	CHECK_EQ(dev_pop(&dev, &c), 1);
-	dev_push(&dev, c.head, 0);
+	CHECK_EQ(fv_pop(&dev, &c), 1);
+	fv_push(&dev, c.head, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ(dev.avail->ring[8], 1);
 	vq_intr_disable(&q);
 	CHECK_EQ(dev.avail->flags, 0); /* event index: flag not used */
-	CHECK_EQ(dev_pop(&dev, &c), 1);
-	dev_push(&dev, c.head, 0);
+	CHECK_EQ(fv_pop(&dev, &c), 1);
+	fv_push(&dev, c.head, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ(dev.avail->ring[8], 1);
 	CHECK_EQ(vq_intr_enable(&q), 0);
@@ -554,8 +421,8 @@ two_in_flight(struct chain *c)
 	CHECK(vq_add(&q, &out, 1, in, 2, (void *)1) >= 0);
 	CHECK(vq_add(&q, &out, 1, in, 1, (void *)2) >= 0);
 	vq_publish(&q);
-	CHECK_EQ(dev_pop(&dev, &c[0]), 1);
-	CHECK_EQ(dev_pop(&dev, &c[1]), 1);
+	CHECK_EQ(fv_pop(&dev, &c[0]), 1);
+	CHECK_EQ(fv_pop(&dev, &c[1]), 1);
 }
 
 /* After a device error: nothing freed, everything refused, and the
@@ -598,7 +465,7 @@ test_bad_used_idx(void)
 	/* Index jumps by more than the queue size. */
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[0].head, 0);
+	fv_push(&dev, c[0].head, 0);
 	__atomic_store_n(&dev.used->idx, (uint16_t)(8 + 1), __ATOMIC_RELEASE);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	CHECK_EQ(len, 0xdead);
@@ -608,9 +475,9 @@ test_bad_used_idx(void)
 	/* By less than the size, but more than the chains in flight. */
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[0].head, 0);
-	dev_push(&dev, c[1].head, 0);
-	dev_push(&dev, c[1].head, 0);
+	fv_push(&dev, c[0].head, 0);
+	fv_push(&dev, c[1].head, 0);
+	fv_push(&dev, c[1].head, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	check_broken(8 - 5);
 	teardown();
@@ -636,7 +503,7 @@ test_bad_id(void)
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		setup(8, 0);
 		two_in_flight(c);
-		dev_push(&dev, ids[i], 0);
+		fv_push(&dev, ids[i], 0);
 		CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 		check_broken(8 - 5);
 		teardown();
@@ -653,8 +520,8 @@ test_not_in_flight(void)
 	/* Double completion. */
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[0].head, 10);
-	dev_push(&dev, c[0].head, 10);
+	fv_push(&dev, c[0].head, 10);
+	fv_push(&dev, c[0].head, 10);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ((uintptr_t)cookie, 1);
 	CHECK_EQ(vq_nfree(&q), 8 - 2);
@@ -669,7 +536,7 @@ test_not_in_flight(void)
 	/* A descriptor inside a chain, not its head. */
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[0].head + 1u, 0);
+	fv_push(&dev, c[0].head + 1u, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	check_broken(8 - 5);
 	teardown();
@@ -677,7 +544,7 @@ test_not_in_flight(void)
 	/* A free descriptor. */
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, 7, 0);
+	fv_push(&dev, 7, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	check_broken(8 - 5);
 	teardown();
@@ -693,8 +560,8 @@ test_len_too_big(void)
 
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[1].head, 100); /* exactly the writable bytes */
-	dev_push(&dev, c[0].head, 129); /* one more than 100 + 28 */
+	fv_push(&dev, c[1].head, 100); /* exactly the writable bytes */
+	fv_push(&dev, c[0].head, 129); /* one more than 100 + 28 */
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ((uintptr_t)cookie, 2);
 	CHECK_EQ(len, 100);
@@ -706,15 +573,15 @@ test_len_too_big(void)
 	setup(8, 0);
 	CHECK(vq_add(&q, &s, 1, NULL, 0, NULL) >= 0);
 	vq_publish(&q);
-	CHECK_EQ(dev_pop(&dev, &c[0]), 1);
-	dev_push(&dev, c[0].head, 1);
+	CHECK_EQ(fv_pop(&dev, &c[0]), 1);
+	fv_push(&dev, c[0].head, 1);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	CHECK_EQ(vq_nfree(&q), 7);
 	teardown();
 
 	setup(8, 0);
 	two_in_flight(c);
-	dev_push(&dev, c[0].head, 0xffffffffu);
+	fv_push(&dev, c[0].head, 0xffffffffu);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), -ERR_IO);
 	check_broken(8 - 5);
 	teardown();
@@ -737,8 +604,8 @@ test_device_scribbles_descs(void)
 		dev.desc[i].flags = 0xffff;
 		dev.avail->ring[i] = 0xffff;
 	}
-	dev_push(&dev, c[0].head, 0);
-	dev_push(&dev, c[1].head, 0);
+	fv_push(&dev, c[0].head, 0);
+	fv_push(&dev, c[1].head, 0);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ(vq_reap(&q, &cookie, &len), 1);
 	CHECK_EQ(vq_nfree(&q), 8);
@@ -784,14 +651,14 @@ test_random_against_model(void)
 			vq_publish(&q);
 			break;
 		case 2: /* device completes a popped chain, any order */
-			if (npopped < 64 && dev_pop(&dev, &c) == 1) {
+			if (npopped < 64 && fv_pop(&dev, &c) == 1) {
 				popped[npopped++] = c.head |
 				    (uintptr_t)c.wbytes << 16 |
 				    (uintptr_t)c.n << 48;
 			}
 			if (npopped > 0 && rnd_below(2)) {
 				i = (unsigned)rnd_below(npopped);
-				dev_push(&dev, (uint32_t)(popped[i] & 0xffff),
+				fv_push(&dev, (uint32_t)(popped[i] & 0xffff),
 				    (uint32_t)rnd_below(((popped[i] >> 16) &
 				    0xffffffff) + 1));
 				popped[i] = popped[--npopped];
@@ -836,6 +703,7 @@ main(void)
 	int rc;
 
 	ram = malloc(RAM_SIZE);
+	fv_ram_set(ram, FAKE_PA, RAM_SIZE);
 	if (ram == NULL)
 		return 2;
 	rc = run_tests(tests, sizeof(tests) / sizeof(tests[0]));

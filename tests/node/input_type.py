@@ -3,6 +3,8 @@ virtio keyboard and move the virtio tablet when the guest says it is ready.
 The guest checks what arrives and powers off itself; the test is judged by
 its EXPECT lines and exit status."""
 
+import qmp  # tests/node/qmp.py
+
 LINE = "Hello, World! 123\n"
 
 
@@ -28,6 +30,6 @@ def run(node):
     # socket).  The guest's output and exit status judge the test.
     try:
         send(node, btn(False))
-    except (ConnectionError, RuntimeError) as e:
+    except qmp.QmpGone as e:
         print("input_type.py: last command unanswered (QEMU exited): %s" % e)
     return []

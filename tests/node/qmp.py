@@ -8,6 +8,7 @@
 
 Every method raises QmpError with QEMU's message when a command fails, so a
 test script can let it propagate: the harness turns it into a failure.
+QmpGone (a QmpError) means QEMU closed the socket or went silent.
 """
 
 import json
@@ -18,6 +19,10 @@ import time
 
 class QmpError(RuntimeError):
     """A QMP command failed, or QEMU went away."""
+
+
+class QmpGone(QmpError):
+    """QEMU closed the socket or stopped answering (e.g. the guest powered off)."""
 
 
 # ASCII -> (qcode, shifted) for a US keyboard.
@@ -74,9 +79,11 @@ class Qmp:
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
-                raise QmpError("QMP: no answer from QEMU")
+                raise QmpGone("QMP: no answer from QEMU")
+            except OSError as e:
+                raise QmpGone("QMP: %s" % e)
             if not data:
-                raise QmpError("QMP: QEMU closed the socket")
+                raise QmpGone("QMP: QEMU closed the socket")
             self.buf += data
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
@@ -86,7 +93,10 @@ class Qmp:
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        try:
+            self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        except OSError as e:
+            raise QmpGone("QMP: %s: %s" % (name, e))
         while True:
             r = self._read()
             if "event" in r:
@@ -108,8 +118,11 @@ class Qmp:
 
     def key(self, qcode, shift=False, hold=0.01, may_end=False):
         """Press and release one key (by QEMU qcode), with shift if asked.
-        may_end: the guest may power off on this key (it ends a line a test
-        waits for), so QEMU gone before the release is no error."""
+        may_end: the guest may power off on this key (it ends the line a
+        test waits for), so QEMU gone before it answered is no error here;
+        the caller must then judge by the effect (the guest's serial output
+        and exit status).  A command QEMU answered with an error always
+        raises."""
         def ev(code, down):
             return {"type": "key", "data": {"down": down,
                                             "key": {"type": "qcode", "data": code}}}
@@ -119,18 +132,20 @@ class Qmp:
             self.cmd("input-send-event", events=downs)
             time.sleep(hold)
             self.cmd("input-send-event", events=ups)
-        except (OSError, QmpError):
+        except QmpGone:
             # The guest may act on the key press and power off before QEMU
-            # answers it; the test's verdict then comes from the guest.
+            # answers it: the answer is truly lost.  The caller checks the
+            # effect instead (may_end says it does).
             if not may_end:
                 raise
 
-    def type_text(self, text, gap=0.02):
-        """Type text on the keyboard, one character at a time."""
+    def type_text(self, text, gap=0.02, may_end=False):
+        """Type text on the keyboard, one character at a time.  Every key
+        must be answered, except, with may_end, the last one (see key)."""
         for i, ch in enumerate(text):
             code, shift = qcode_of(ch)
             last = i == len(text) - 1
-            self.key(code, shift, may_end=last)
+            self.key(code, shift, may_end=may_end and last)
             if not last:
                 time.sleep(gap)
 

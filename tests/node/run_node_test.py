@@ -15,7 +15,22 @@ QEMU when done (node.quit: QEMU exits 0), and type on the serial line
 (node.serial_write).  It returns a list of failure
 reasons (empty or None = fine); an exception is a failure too.
 
-Exit status: 0 pass, 1 fail, 77 skip (QEMU or OpenSBI not installed).
+With --ttest SOURCE (a ttest program, tests/node/ttest.h), the runner's
+summary must say exactly "<program>: N passed, 0 failed", N being the number
+of tests in the table `tests[]` of SOURCE (entries not starting with '_'), or
+--passes N when given: "0 passed" or a test the runner dropped fails.
+The count is read from the source at each run, so adding a test to the
+table needs no second edit; a test function left out of the table is
+"defined but not used", which -Werror turns into a build failure.  When the
+first program argument names a table entry, that test runs alone and prints
+no summary; runs that must not exit 0 (--exit-status) print none either.
+
+--stdin-text is typed on the serial line once the log matches --stdin-after
+(the line the guest prints when it is ready to read), never after a fixed
+delay.
+
+Exit status: 0 pass, 1 fail.  QEMU or OpenSBI missing is a failure; with
+TESSERA_ALLOW_SKIP=1 in the environment it is a skip (77) instead.
 """
 
 import argparse
@@ -40,14 +55,16 @@ import qemu  # noqa: E402  (cluster/qemu.py builds every QEMU command line)
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 PANIC_RE = r"(?i)\bpanic"
 TAIL_LINES = 40
-STDIN_DELAY = 1.0  # seconds before --stdin-text is typed
+ALLOW_SKIP_ENV = "TESSERA_ALLOW_SKIP"  # =1: a missing QEMU is a skip, not a failure
+TTEST_TABLE_RE = re.compile(r"struct\s+ttest\s+tests\s*\[\s*\]\s*=\s*\{(.*?)\n\s*\};", re.S)
+TTEST_ENTRY_RE = re.compile(r'\{\s*"([^"]+)"\s*,\s*\w+\s*\}')
 
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="Boot one Tessera node in QEMU and check its exit code and serial log.",
-        epilog="exit status: 0 pass, 1 fail, 77 skip (QEMU/OpenSBI missing). "
-               "The kernel-panic pattern %r is always forbidden." % PANIC_RE)
+        epilog="exit status: 0 pass, 1 fail, 77 skip (QEMU/OpenSBI missing and %s=1). "
+               "The kernel-panic pattern %r is always forbidden." % (ALLOW_SKIP_ENV, PANIC_RE))
     ap.add_argument("--kernel", required=True, help="kernel ELF (build/guest/kernel/tessera.elf)")
     ap.add_argument("--initrd", required=True, help="boot image (build/guest/initrd.img)")
     ap.add_argument("--name", required=True, help="test name; the log is <log-dir>/<name>.log")
@@ -67,7 +84,15 @@ def parse_args(argv):
     ap.add_argument("--allow-panic", action="store_true",
                     help="do not fail on kernel panic lines (tests of the panic path)")
     ap.add_argument("--stdin-text", default=None, metavar="TEXT",
-                    help="write TEXT to QEMU's serial input %g s after start" % STDIN_DELAY)
+                    help="write TEXT to QEMU's serial input once --stdin-after matched")
+    ap.add_argument("--stdin-after", default=None, metavar="REGEX",
+                    help="serial text the guest prints when ready for --stdin-text (required "
+                         "with it)")
+    ap.add_argument("--ttest", default=None, metavar="SOURCE",
+                    help="C source of a ttest program: check its exact pass count (see above)")
+    ap.add_argument("--passes", type=int, default=None, metavar="N",
+                    help="with --ttest: the runner must report exactly N passed "
+                         "(when the run does not use the table tests[])")
     ap.add_argument("--icount", action="store_true",
                     help="run with -icount shift=0,sleep=off (deterministic timing)")
     ap.add_argument("--qmp-script", default=None, metavar="FILE",
@@ -183,10 +208,12 @@ def run_script(path, node, reasons):
         traceback.print_exc()
 
 
-def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
+def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None,
+             stdin_after=None):
     """Run argv, copying its output to log_path as it comes; type stdin_text
-    (if any) on its standard input STDIN_DELAY seconds after the start; run
-    the QMP script (if any) in a thread, fed with the same output.
+    (if any) on its standard input as soon as the output so far matches the
+    regex stdin_after (required with stdin_text); run the QMP script (if
+    any) in a thread, fed with the same output.
 
     Returns (exit status or None on timeout, elapsed seconds, log text,
     script failure reasons).
@@ -197,10 +224,12 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
     with open(log_path, "wb") as log:
         log.write(("# " + qemu.format_argv(argv) + "\n").encode())
         log.flush()
+        if stdin_text is not None and not stdin_after:
+            raise ValueError("run_qemu: stdin_text needs stdin_after (what to wait for)")
+        type_rx = None if stdin_text is None else re.compile(stdin_after, re.M)
         stdin = subprocess.DEVNULL if stdin_text is None and not script else subprocess.PIPE
         proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-        type_at = None if stdin_text is None else start + STDIN_DELAY
         fd = proc.stdout.fileno()
         timed_out = False
         script_reasons = []
@@ -216,17 +245,7 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
                 if left <= 0:
                     timed_out = True
                     break
-                if type_at is not None and time.monotonic() >= type_at:
-                    type_at = None
-                    try:
-                        proc.stdin.write(stdin_text.encode())
-                        proc.stdin.flush()
-                    except BrokenPipeError:
-                        pass  # QEMU already gone: judged by its status
-                wait = min(left, 1.0)
-                if type_at is not None:
-                    wait = max(0.0, min(wait, type_at - time.monotonic()))
-                ready, _, _ = select.select([fd], [], [], wait)
+                ready, _, _ = select.select([fd], [], [], min(left, 1.0))
                 if not ready:
                     continue
                 data = os.read(fd, 65536)
@@ -237,6 +256,13 @@ def run_qemu(argv, log_path, timeout, stdin_text=None, node=None, script=None):
                     node.feed(data)
                 log.write(data)
                 log.flush()
+                if type_rx is not None and type_rx.search(clean_text(chunks)):
+                    type_rx = None
+                    try:
+                        proc.stdin.write(stdin_text.encode())
+                        proc.stdin.flush()
+                    except BrokenPipeError:
+                        pass  # QEMU already gone: judged by its status
                 if worker and not worker.is_alive() and script_reasons:
                     break  # the script failed: do not wait for the timeout
             if not timed_out:
@@ -287,6 +313,56 @@ def judge(status, text, timeout, expects, forbids, want_status=0):
     return reasons
 
 
+def ttest_table(source):
+    """The test names of the table tests[] in a ttest program's C source, in
+    order (helpers starting with '_' included).  Raises ValueError if the
+    source has no such table."""
+    with open(source) as f:
+        m = TTEST_TABLE_RE.search(f.read())
+    if not m:
+        raise ValueError("%s: no 'struct ttest tests[] = { ... };' table" % source)
+    return TTEST_ENTRY_RE.findall(m.group(1))
+
+
+def program_args(bootargs):
+    """(program, its arguments) of a "init=PROG [kernel args] [-- ARGS]" line."""
+    words = bootargs.split()
+    prog = next((w[len("init="):] for w in words if w.startswith("init=")), "")
+    rest = words[words.index("--") + 1:] if "--" in words else []
+    return prog, rest
+
+
+def ttest_summary(args):
+    """(program, N, why) when the run must end with the ttest summary
+    "<program>: N passed, 0 failed"; None when no summary is expected."""
+    if not args.ttest:
+        return None
+    prog, rest = program_args(args.bootargs)
+    names = ttest_table(args.ttest)
+    if args.exit_status != 0 or (rest and rest[0] in names):
+        return None  # a test run alone, or a run that must not pass
+    if args.passes is not None:
+        return prog, args.passes, "--passes"
+    n = sum(1 for t in names if not t.startswith("_"))
+    if n == 0:
+        raise ValueError("%s: the table tests[] has no test" % args.ttest)
+    return prog, n, "the table tests[] of %s" % os.path.relpath(args.ttest, ROOT)
+
+
+def judge_summary(text, prog, want, why):
+    """Failure reasons unless the log has the ttest summary with exactly want passes."""
+    rx = re.compile(r"^(?:\[[^\]]*\] )?%s: (\d+) passed, (\d+) failed$" % re.escape(prog), re.M)
+    got = rx.findall(text)
+    if len(got) != 1:
+        return ["ttest: %d summary line(s) '%s: N passed, M failed' in the log (want 1)"
+                % (len(got), prog)]
+    passed, failed = int(got[0][0]), int(got[0][1])
+    if passed != want or failed != 0:
+        return ["ttest: %s: %d passed, %d failed; want %d passed, 0 failed (%s)"
+                % (prog, passed, failed, want, why)]
+    return []
+
+
 def _on_sigterm(signum, frame):
     raise KeyboardInterrupt("signal %d" % signum)
 
@@ -300,11 +376,21 @@ def main(argv=None):
     log_path = os.path.abspath(os.path.join(args.log_dir, args.name + ".log"))
 
     if not (shutil.which(qemu.QEMU) and os.path.isfile(qemu.OPENSBI)):
-        msg = "SKIP %s: %s or %s not installed (run ci/deps)" % (args.name, qemu.QEMU, qemu.OPENSBI)
+        skip = os.environ.get(ALLOW_SKIP_ENV) == "1"
+        msg = "%s %s: %s or %s not installed (run ci/deps%s)" % (
+            "SKIP" if skip else "FAIL", args.name, qemu.QEMU, qemu.OPENSBI,
+            "" if skip else "; %s=1 makes this a skip" % ALLOW_SKIP_ENV)
         with open(log_path, "w") as f:
             f.write(msg + "\n")
         print(msg)
-        return EXIT_SKIP
+        return EXIT_SKIP if skip else EXIT_FAIL
+    if args.stdin_text is not None and not args.stdin_after:
+        raise SystemExit("run_node_test: --stdin-text needs --stdin-after REGEX")
+    try:
+        summary = ttest_summary(args)
+    except (OSError, ValueError) as e:
+        print("FAIL %s: %s" % (args.name, e))
+        return EXIT_FAIL
     node, qmp_dir, qmp_path = None, None, None
     if args.qmp_script:
         qmp_dir = tempfile.mkdtemp(prefix="tessera-qmp-")
@@ -323,7 +409,8 @@ def main(argv=None):
     print("run_node_test: %s" % qemu.format_argv(argv_q), flush=True)
     try:
         status, elapsed, text, script_reasons = run_qemu(
-            argv_q, log_path, args.timeout, args.stdin_text, node, args.qmp_script)
+            argv_q, log_path, args.timeout, args.stdin_text, node, args.qmp_script,
+            args.stdin_after)
     finally:
         if qmp_dir:
             shutil.rmtree(qmp_dir, ignore_errors=True)
@@ -331,9 +418,12 @@ def main(argv=None):
     if node and node.quit_sent and status is not None:
         want = status  # the script ended QEMU: judged by the script and the log
     reasons = script_reasons + judge(status, text, args.timeout, expects, forbids, want)
+    if summary:
+        reasons += judge_summary(text, *summary)
     if not reasons:
-        print("PASS %s: exit %d, %d expected pattern(s) found, no forbidden line (%.1f s)"
-              % (args.name, args.exit_status, len(expects), elapsed))
+        print("PASS %s: exit %d, %d expected pattern(s) found, no forbidden line%s (%.1f s)"
+              % (args.name, args.exit_status, len(expects),
+                 ", %s: %d passed as in %s" % summary if summary else "", elapsed))
         return EXIT_PASS
     lines = text.splitlines()
     print("---- last %d of %d serial lines ----" % (min(TAIL_LINES, len(lines)), len(lines)))

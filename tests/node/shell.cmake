@@ -55,6 +55,10 @@ else()
 				-device virtio-blk-pci,drive=s0
 			EXPECT "passed, 0 failed" FORBID "check failed" "transcript differs")
 		set_tests_properties(node_shell_fat PROPERTIES FIXTURES_REQUIRED shell_fat_image)
+	else()
+		foreach(t shell_fat_image_make shell_fat_image_check node_shell_fat)
+			tessera_missing_test(${t} "mkfs.fat, fsck.fat or fs/ missing" LABELS node)
+		endforeach()
 	endif()
 	tessera_node_test(NAME shell_sys_slots PROGRAM test_shell_sys SMP 2 TIMEOUT 120
 		KERNEL ${TESSERA_KERNEL_SLOTS} EXPECT "passed, 0 failed" FORBID "check failed")

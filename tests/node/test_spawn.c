@@ -58,6 +58,23 @@ args(int argc, char **argv)
 	return 0;
 }
 
+/* Wait (up to 10 s) until task tid is a zombie in the task list; return
+ * the exit status recorded there, or -1 if it never became one. */
+static int
+zombie_status(long tid)
+{
+	static struct ts_task_info info[256];
+
+	for (int tries = 0; tries < 10000; tries++) {
+		long n = sys_task_list(info, sizeof(info));
+		for (long i = 0; i < n && i < 256; i++)
+			if (info[i].tid == tid && info[i].state == TS_TASK_ZOMBIE)
+				return info[i].exit_status;
+		sys_sleep(1000000);
+	}
+	return -1;
+}
+
 static int
 wait_rules(int argc, char **argv)
 {
@@ -67,10 +84,11 @@ wait_rules(int argc, char **argv)
 	TT_EQ(sys_task_wait(123456789, &st), -ERR_SRCH);
 	TT_EQ(sys_task_wait(sys_task_self(), &st), -ERR_CHILD);
 	TT_EQ(sys_task_kill(123456789), -ERR_SRCH);
-	/* A zombie child can be waited for after it ended. */
+	/* A zombie child can be waited for after it ended: the task list
+	 * shows it as one (with its status) before we wait. */
 	long c = ttest_spawn_self("_exit", "7", 0);
 	TT_CHECK(c > 0);
-	sys_sleep(50000000);
+	TT_EQ(zombie_status(c), 7);
 	TT_EQ(sys_task_wait(c, &st), 0);
 	TT_EQ(st, 7);
 	TT_EQ(sys_task_wait(c, &st), -ERR_SRCH);	/* reaped */

@@ -328,6 +328,7 @@ driver_read(int argc, char **argv)
 	TT_EQ(dux_init(32), 0);
 	while (tail - head < 3)
 		ids[tail++ % 64] = (uint64_t)request(tid, OP_READ, NULL, 5, PKT_DATA_NONE);
+	printf("driver_read: 3 reads in flight\n");	/* the harness types now */
 	while (n < wlen) {
 		struct ts_packet *q = next_reply(30 * SEC);
 		TT_CHECK(q != NULL);

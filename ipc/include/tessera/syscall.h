@@ -64,6 +64,21 @@ ts_ecall(long n, long x0, long x1, long x2, long x3, long x4, long x5)
 	{ return (r)ts_ecall(n, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6); }
 #include <tessera/syscalls.def>
 #include <tessera/syscalls_undef.h>
+#elif defined(TESSERA_HOST)
+/* Host unit tests of user-side code: the calls are declared only; a test
+ * defines those the code under test makes (tests/host/vdev.c). */
+#define SYS0(n, name, r, doc) r sys_##name(void);
+#define SYS1(n, name, r, t1, a1, doc) r sys_##name(t1 a1);
+#define SYS2(n, name, r, t1, a1, t2, a2, doc) r sys_##name(t1 a1, t2 a2);
+#define SYS3(n, name, r, t1, a1, t2, a2, t3, a3, doc) r sys_##name(t1 a1, t2 a2, t3 a3);
+#define SYS4(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, doc) \
+	r sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);
+#define SYS5(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, doc) \
+	r sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);
+#define SYS6(n, name, r, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6, doc) \
+	r sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);
+#include <tessera/syscalls.def>
+#include <tessera/syscalls_undef.h>
 #endif
 
 #endif
