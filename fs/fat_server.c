@@ -264,10 +264,27 @@ clock_now(void *ctx, struct fat_tm *t)
 		t->hour = t->min = t->sec = 0;
 }
 
+/* struct file_stat's ino of a file: where its short entry lives (sector,
+ * byte offset; never 0: sector 0 is the boot sector). */
+static uint64_t
+file_ino(const struct fat_file *f)
+{
+	return (uint64_t)f->ent_sector << 16 | f->ent_off;
+}
+
+/* ino of a directory: its first cluster, in a range files never use (the
+ * fixed FAT12/16 root has cluster 0). */
+static uint64_t
+dir_ino(const struct fat_stat *st)
+{
+	return 1ull << 63 | st->first_cluster;
+}
+
 static void
-to_file_stat(const struct fat_stat *st, struct file_stat *fs)
+to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 {
 	memset(fs, 0, sizeof(*fs));
+	fs->ino = ino;
 	fs->size = st->is_dir ? 0 : st->size;
 	fs->type = st->is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
 	fs->attr = st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN |
@@ -458,7 +475,7 @@ opened:
 	s->owner = req->addr;
 	s->flags = fl | (wr ? FILE_O_WRITE : 0);
 	watch(req->addr);
-	to_file_stat(&s->st, &fs);
+	to_file_stat(&s->st, s->of != NULL ? file_ino(&s->of->f) : dir_ino(&s->st), &fs);
 	reply(req, 0, s->handle, &fs, sizeof(fs));
 }
 
@@ -566,6 +583,26 @@ op_write(const struct ts_packet *req)
 	reply(req, rc, 0, NULL, 0);
 }
 
+/* stat of path and its ino (0 if a file cannot be opened: corrupt). */
+static int
+stat_path(const char *path, struct fat_stat *st, uint64_t *ino)
+{
+	struct fat_file t;
+	int rc = fat_open(&vol, path, 0, &t);
+
+	*ino = 0;
+	if (rc == 0) {
+		rc = fat_fstat(&t, st);
+		*ino = file_ino(&t);
+		fat_close(&t);
+		return rc;
+	}
+	rc = fat_stat(&vol, path, st);
+	if (rc == 0 && st->is_dir)
+		*ino = dir_ino(st);
+	return rc;
+}
+
 static void
 op_info(const struct ts_packet *req)
 {
@@ -575,6 +612,7 @@ op_info(const struct ts_packet *req)
 	struct fat_statfs sf;
 	struct fat_stat st;
 	struct session *s;
+	uint64_t ino = 0;
 	int rc;
 
 	if (req->offset == FILE_INFO_FS) {
@@ -594,17 +632,20 @@ op_info(const struct ts_packet *req)
 	} else if (req->handle != 0) {
 		s = find_session(req);
 		rc = s == NULL ? -ERR_BADF : 0;
-		if (rc == 0 && s->of != NULL)
+		if (rc == 0 && s->of != NULL) {
 			rc = s->of->dead ? -ERR_NOENT : fat_fstat(&s->of->f, &st);
-		else if (rc == 0)
+			ino = file_ino(&s->of->f);
+		} else if (rc == 0) {
 			st = s->st;
+			ino = dir_ino(&st);
+		}
 	} else {
 		rc = path_of(req->name, req->name_len, path);
 		if (rc == 0)
-			rc = fat_stat(&vol, path, &st);
+			rc = stat_path(path, &st, &ino);
 	}
 	if (rc == 0)
-		to_file_stat(&st, &fs);
+		to_file_stat(&st, ino, &fs);
 	reply(req, rc < 0 ? rc : (int)sizeof(fs), req->handle, &fs, sizeof(fs));
 }
 

@@ -53,10 +53,14 @@ take_stat(int r, struct ts_packet *rep, struct file_stat *st)
 	return r;
 }
 
+/* struct stat of a server's file_stat; st_dev is the server (the volume),
+ * st_ino its identity there (two paths name one file iff both are equal). */
 static void
-to_stat(const struct file_stat *fs, struct stat *st)
+to_stat(const struct file_stat *fs, ts_addr srv, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->st_dev = (dev_t)srv;
+	st->st_ino = (ino_t)fs->ino;
 	if (fs->type == FILE_TYPE_DIR)
 		st->st_mode = S_IFDIR | 0755;
 	else
@@ -277,7 +281,7 @@ fstat(int fd, struct stat *st)
 	int r = fd_info(f, &fs);
 	if (r < 0)
 		return libc_fail(r);
-	to_stat(&fs, st);
+	to_stat(&fs, f->srv, st);
 	return 0;
 }
 
@@ -340,7 +344,7 @@ stat(const char *path, struct stat *st)
 		fs = (struct file_stat){ .type = FILE_TYPE_DIR };
 	else if (r < 0)
 		return libc_fail(r);
-	to_stat(&fs, st);
+	to_stat(&fs, r >= 0 ? rep.addr : 0, st);
 	return 0;
 }
 

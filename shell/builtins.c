@@ -263,10 +263,21 @@ b_ls(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* Do a and b name the same object (libc: st_dev = the volume's server,
+ * st_ino = the object's identity on it)? */
 static int
-copy_file(const char *from, const char *to)
+same_file(const struct stat *a, const struct stat *b)
 {
-	struct stat st;
+	return a->st_ino != 0 && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Copy file `from` to `to` (created or emptied).  A `to` that is `from`
+ * under another spelling is refused before anything is opened for writing:
+ * emptying it would lose the file. */
+static int
+copy_file(const char *cmd, const char *from, const char *to)
+{
+	struct stat st, tst;
 	int in = open(from, O_RDONLY), outfd = -1, err = 0;
 	char *buf = malloc(COPY_CHUNK);
 	ssize_t r;
@@ -275,8 +286,17 @@ copy_file(const char *from, const char *to)
 		err = in < 0 ? errno : ENOMEM;
 		goto out;
 	}
-	if (fstat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(in, &st) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		err = EISDIR;
+		goto out;
+	}
+	if (stat(to, &tst) == 0 && same_file(&st, &tst)) {
+		sh_say(1, "%s: %s and %s are the same file", cmd, from, to);
+		err = -1;
 		goto out;
 	}
 	if ((outfd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
@@ -305,6 +325,13 @@ out:
 	return err ? 1 : 0;
 }
 
+static const char *
+base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
 /* dst, or dst/basename(src) when dst is a directory. */
 static const char *
 target(const char *src, const char *dst, char *buf, size_t size)
@@ -313,9 +340,34 @@ target(const char *src, const char *dst, char *buf, size_t size)
 
 	if (stat(dst, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dst;
-	const char *b = strrchr(src, '/');
-	snprintf(buf, size, "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", b ? b + 1 : src);
+	snprintf(buf, size, "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", base_name(src));
 	return buf;
+}
+
+/* mv one object: rename, or copy and delete across volumes.  The same
+ * object under the same name is refused (nothing would happen; GNU mv
+ * says so too); the same object under another name is a rename (a case
+ * change on FAT). */
+static int
+move_file(const char *from, const char *to)
+{
+	struct stat a, b;
+
+	if (stat(from, &a) < 0)
+		return sh_fail(from, errno);
+	if (stat(to, &b) == 0 && same_file(&a, &b) && !strcmp(base_name(from), base_name(to)))
+		return sh_say(1, "mv: %s and %s are the same file", from, to);
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno == EINVAL && S_ISDIR(a.st_mode))
+		return sh_say(1, "mv: cannot move %s into itself (%s)", from, to);
+	if (errno != EXDEV)
+		return sh_fail(from, errno);
+	if (S_ISDIR(a.st_mode))
+		return sh_say(1, "mv: %s: cannot move a directory to another volume", from);
+	if (copy_file("mv", from, to) != 0)
+		return 1;
+	return unlink(from) < 0 ? sh_fail(from, errno) : 0;
 }
 
 static int
@@ -332,14 +384,10 @@ copy_or_move(int argc, char **argv, int move)
 		return sh_say(1, "%s: %s: not a directory", argv[0], dst);
 	for (int i = 1; i < argc - 1; i++) {
 		const char *to = target(argv[i], dst, buf, sizeof(buf));
-		if (!move) {
-			status |= copy_file(argv[i], to);
-		} else if (rename(argv[i], to) < 0) {
-			if (errno != EXDEV)
-				status = sh_fail(argv[i], errno);
-			else if (copy_file(argv[i], to) == 0 && unlink(argv[i]) < 0)
-				status = sh_fail(argv[i], errno);
-		}
+		if (!move)
+			status |= copy_file(argv[0], argv[i], to);
+		else
+			status |= move_file(argv[i], to);
 	}
 	return status;
 }

@@ -40,6 +40,7 @@ struct node {
 	int64_t mtime, ctime;
 	uint8_t *data;
 	uint64_t size, cap;
+	uint64_t ino;			/* file_stat's ino: never reused */
 	uint16_t name_len;
 	char name[IPC_NAME_MAX];
 };
@@ -51,7 +52,8 @@ struct session {
 	uint32_t flags;			/* FILE_O_* */
 };
 
-static struct node root = { .type = FILE_TYPE_DIR };
+static struct node root = { .type = FILE_TYPE_DIR, .ino = 1 };
+static uint64_t next_ino = 2;
 static struct session sessions[MAX_SESSIONS];
 static uint64_t next_handle = 1;
 static uint64_t capacity = DEFAULT_SIZE, used;
@@ -146,6 +148,7 @@ node_new(struct node *dir, const char *name, size_t n, uint32_t type)
 	if (!c)
 		return NULL;
 	c->type = type;
+	c->ino = next_ino++;
 	c->name_len = (uint16_t)n;
 	memcpy(c->name, name, n);
 	c->mtime = c->ctime = now();
@@ -243,7 +246,7 @@ stat_of(const struct node *c, struct file_stat *st)
 {
 	*st = (struct file_stat){ .size = c->type == FILE_TYPE_FILE ? c->size : 0,
 				  .type = c->type, .attr = 0, .mtime = c->mtime,
-				  .ctime = c->ctime };
+				  .ctime = c->ctime, .ino = c->ino };
 }
 
 /* The node a request names: its session (handle) or its path (name). */

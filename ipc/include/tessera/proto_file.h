@@ -95,8 +95,14 @@ struct file_stat {
 	uint32_t attr;		/* FILE_ATTR_* */
 	int64_t mtime;		/* seconds since 1970-01-01 UTC, 0 = unknown */
 	int64_t ctime;		/* creation, the same */
+	uint64_t ino;		/* the object's identity on this volume: two
+				   paths name the same object while it exists
+				   iff their ino are equal (and != 0); 0 =
+				   unknown.  FAT: where its entry lives (files)
+				   or its first cluster (directories); ramfs: a
+				   node number. */
 };
-_Static_assert(sizeof(struct file_stat) == 32, "file_stat is ABI");
+_Static_assert(sizeof(struct file_stat) == 40, "file_stat is ABI");
 
 /* One OP_LIST record: a fixed part, then name_len bytes of name (no NUL),
  * then zero padding to the next multiple of 8 (rec_len covers it all). */

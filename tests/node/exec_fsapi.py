@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""File-system interface defects of issue 13 (items 2, 3, 11, 12), through
+the user's own path: cluster/launch --disk IMAGE --exec 'CMD; ...', then the
+host checks the image with mtools and fsck.fat -n.  Uses exec_fat.py's Case.
+
+Usage: exec_fsapi.py --build-dir DIR --work DIR [--case NAME]
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exec_fat import Case  # noqa: E402
+
+
+def status_lines(out):
+    """The values of 'st=N' lines, in order."""
+    return [int(v) for v in re.findall(r"^st=(\d+)\s*$", out, re.M)]
+
+
+def case_samefile(c):
+    """cp and mv of a file onto itself under other spellings (FAT and ramfs):
+    refused with status 1 and a message, the file intact."""
+    c.make_image(16, 16, [("/q", None), ("/q/p", b"deep file\n"), ("/p", b"top file\n")])
+    script = ("cd /disk; cp p ./p; echo st=$?; cp /disk/q/p q/p; echo st=$?; "
+              "cp p /disk; echo st=$?; cp q/p q/../q/./p; echo st=$?; "
+              "mv p ./p; echo st=$?; mv q q; echo st=$?; mv q /disk/q/; echo st=$?; "
+              "cat p q/p; "
+              "echo ram > /tmp/r; cd /tmp; cp r ./r; echo st=$?; cp /tmp/r /tmp; echo st=$?; "
+              "mv r /tmp/./r; echo st=$?; mkdir d; mv d d/e; echo st=$?; cat /tmp/r; "
+              "cp /disk/p /disk/p2; echo st=$?; mv /disk/p2 /disk/P3; echo st=$?; "
+              "cp /tmp/r /disk/r; echo st=$?; cat /disk/r")
+    status, out = c.launch(script)
+    c.check(status == 0, "launch status %d" % status)
+    st = status_lines(out)
+    want = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
+    c.check(st == want, "statuses %r, want %r" % (st, want))
+    for msg in ("cp: p and ./p are the same file", "cp: /disk/q/p and q/p are the same file",
+                "cp: p and /disk/p are the same file", "mv: p and ./p are the same file",
+                "mv: cannot move q into itself", "cp: r and ./r are the same file",
+                "mv: r and /tmp/./r are the same file", "mv: cannot move d into itself"):
+        c.check(msg in out, "message missing: %r" % msg)
+    c.check(re.search(r"^top file\s*\ndeep file\s*$", out, re.M) is not None,
+            "FAT files not intact after cp/mv onto themselves")
+    c.check(len(re.findall(r"^ram\s*$", out, re.M)) == 2,
+            "ramfs file not intact (or the copy to /disk wrong)")
+    c.check(c.mtype("/r") == "ram\n", "/r on the host: %r" % c.mtype("/r"))
+    c.check(c.mtype("/p") == "top file\n", "/p on the host: %r" % c.mtype("/p"))
+    c.check(c.mtype("/q/p") == "deep file\n", "/q/p on the host: %r" % c.mtype("/q/p"))
+    c.check(c.mtype("/P3") == "top file\n", "/P3 on the host: %r" % c.mtype("/P3"))
+    c.fsck_clean()
+
+
+CASES = {"samefile": case_samefile}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--work", required=True, help="folder for images and outputs")
+    ap.add_argument("--case", action="append", choices=sorted(CASES),
+                    help="run only this case (repeatable; default all)")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    failed = 0
+    for name in args.case or sorted(CASES):
+        c = Case(args.work, os.path.abspath(args.build_dir), name)
+        try:
+            CASES[name](c)
+        except Exception as e:  # noqa: BLE001 - any error fails the case
+            c.reasons.append("%s: %s" % (type(e).__name__, e))
+        if c.reasons:
+            failed += 1
+            print("FAIL %s (output: %s)" % (name, os.path.join(args.work, name + ".out")))
+            for r in c.reasons:
+                print("  " + r)
+        else:
+            print("PASS %s" % name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
