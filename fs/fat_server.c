@@ -17,6 +17,7 @@
 
 #include <dux/dux.h>
 #include <fs/fat.h>
+#include <tessera/proto_blk.h>
 #include <tessera/proto_file.h>
 #include <tessera/user.h>
 
@@ -43,6 +44,7 @@ struct session {
 static struct fat_vol vol;
 static ts_addr blk;
 static uint32_t blk_size;
+static uint64_t blk_hold;               /* our BLK_OPEN_WRITE session */
 static struct ofile ofiles[MAX_OPEN];
 static struct session sessions[MAX_OPEN];
 static ts_addr watched[MAX_OPEN];
@@ -198,6 +200,19 @@ blk_flush(void *ctx)
 	return rc < 0 ? -ERR_IO : 0;
 }
 
+/* End the write hold before exiting (a dead server's ends by TERMINATE). */
+static void
+blk_release(void)
+{
+	struct ts_packet req, rep;
+
+	memset(&req, 0, 128);
+	memset(&rep, 0, 128);
+	req.opcode = OP_CLOSE;
+	req.handle = blk_hold;
+	if (blk_call(&req, &rep) >= 0)
+		dux_data_free(&rep);
+}
 
 /* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
 static int64_t
@@ -861,6 +876,7 @@ handle(struct ts_packet *req)
 		rc = fat_flush(&vol);
 		if (rc == 0 && req->offset == FILE_FLUSH_UNMOUNT) {
 			rc = fat_unmount(&vol);
+			blk_release();
 			reply(req, rc, 0, NULL, 0);
 			exit(rc == 0 ? 0 : 1);
 		}
@@ -919,6 +935,17 @@ find_blk(const char *name, uint64_t *bytes)
 		return rc < 0 ? rc : -ERR_IO;
 	blk_size = (uint32_t)rc;
 	*bytes = rep.offset;
+	/* The write hold: no other server writes the device while we are
+	 * mounted (docs/blk.md); it ends when we close it or die. */
+	memset(&req, 0, 128);
+	memset(&rep, 0, 128);
+	req.opcode = OP_OPEN;
+	req.offset = BLK_OPEN_WRITE;
+	rc = dux_call(blk, &req, &rep, DUX_FOREVER);
+	dux_data_free(&rep);
+	if (rc < 0)
+		return rc;
+	blk_hold = rep.handle;
 	return 0;
 }
 
@@ -945,6 +972,11 @@ main(int argc, char **argv)
 	rc = dux_init(RING);
 	if (rc == 0)
 		rc = find_blk(blkname, &bytes);
+	if (rc == -ERR_BUSY) {
+		printf("fat: %s: device busy (already mounted for writing)\n",
+		       blkname);
+		return ERR_BUSY;        /* the shell's mount says so */
+	}
 	if (rc < 0) {
 		printf("fat: %s: %s\n", blkname, ts_strerror(rc));
 		return 1;

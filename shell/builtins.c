@@ -532,6 +532,9 @@ b_mount(int argc, char **argv, FILE *out)
 			return 0;
 		if (!alive(tid, &st)) {
 			sys_task_wait(tid, &st);
+			if (st == ERR_BUSY)	/* fat's status for a held device */
+				return sh_say(1, "mount: %s: device busy (already mounted for "
+					      "writing)", blk);
 			return sh_say(1, "mount: %s on %s failed: the fat server ended with status %d "
 				      "(kernel log)", blk, path, st);
 		}

@@ -53,7 +53,27 @@ def case_samefile(c):
     c.fsck_clean()
 
 
-CASES = {"samefile": case_samefile}
+def case_busy(c):
+    """A mounted block device refuses a second mount with a clear message;
+    the first mount keeps working; after umount a new mount works."""
+    c.make_image(16, 16, [])
+    script = ("mount blk0 /disk2; echo st=$?; echo a > /disk/x; cat /disk/x; umount /disk; "
+              "echo st=$?; mount blk0 /disk2; echo st=$?; echo b > /disk2/y; cat /disk2/x /disk2/y; "
+              "mount blk0 /disk3; echo st=$?")
+    status, out = c.launch(script)
+    c.check(status == 0, "launch status %d" % status)
+    st = status_lines(out)
+    c.check(st == [1, 0, 0, 1], "statuses %r, want [1, 0, 0, 1]" % st)
+    c.check(out.count("mount: blk0: device busy (already mounted for writing)") == 2,
+            "the busy message is not there twice")
+    c.check(re.search(r"^a\s*\nst=0\s*\nst=0\s*\na\s*\nb\s*$", out, re.M) is not None,
+            "/disk/x and /disk2/x, /disk2/y not read back")
+    c.check(c.mtype("/x") == "a\n", "/x on the host: %r" % c.mtype("/x"))
+    c.check(c.mtype("/y") == "b\n", "/y on the host: %r" % c.mtype("/y"))
+    c.fsck_clean()
+
+
+CASES = {"samefile": case_samefile, "busy": case_busy}
 
 
 def main():
