@@ -706,6 +706,7 @@ op_list(const struct ts_packet *req, const char *path)
 {
 	static struct fat_dirent e;
 	struct cursor *cur = cursor_find(path, req->offset);
+	struct file_stat fs;
 	struct file_dirent *r;
 	struct fat_dir d, before;
 	uint64_t skip = 0;
@@ -738,9 +739,11 @@ op_list(const struct ts_packet *req, const char *path)
 		memset(r, 0, rl);
 		r->rec_len = (uint16_t)rl;
 		r->name_len = (uint16_t)nl;
-		r->type = e.st.is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
-		r->size = e.st.is_dir ? 0 : e.st.size;
-		r->mtime = to_epoch(&e.st.mtime);
+		to_file_stat(&e.st, 0, &fs);
+		r->type = (uint16_t)fs.type;
+		r->attr = (uint16_t)fs.attr;
+		r->size = fs.size;
+		r->mtime = fs.mtime;
 		memcpy(r->name, e.name, nl);
 		used += rl;
 		count++;

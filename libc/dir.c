@@ -111,6 +111,9 @@ readdir(DIR *d)
 	d->ent.d_name[e.name_len] = 0;
 	d->ent.d_type = e.type == FILE_TYPE_DIR ? DT_DIR : e.type == FILE_TYPE_FILE ? DT_REG
 										   : DT_UNKNOWN;
+	d->ent.d_mode = libc_mode(e.type, e.attr);
+	d->ent.d_size = (off_t)e.size;
+	d->ent.d_mtime = (time_t)e.mtime;
 	d->ent.d_ino = (ino_t)(d->pos + 1);
 	d->ent.d_off = (off_t)(d->pos + 1);
 	d->ent.d_reclen = sizeof(d->ent);

@@ -55,16 +55,21 @@ take_stat(int r, struct ts_packet *rep, struct file_stat *st)
 
 /* struct stat of a server's file_stat; st_dev is the server (the volume),
  * st_ino its identity there (two paths name one file iff both are equal). */
+mode_t
+libc_mode(uint32_t type, uint32_t attr)
+{
+	if (type == FILE_TYPE_DIR)
+		return S_IFDIR | 0755;
+	return S_IFREG | ((attr & FILE_ATTR_RDONLY) ? 0444 : 0644);
+}
+
 static void
 to_stat(const struct file_stat *fs, ts_addr srv, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_dev = (dev_t)srv;
 	st->st_ino = (ino_t)fs->ino;
-	if (fs->type == FILE_TYPE_DIR)
-		st->st_mode = S_IFDIR | 0755;
-	else
-		st->st_mode = S_IFREG | ((fs->attr & FILE_ATTR_RDONLY) ? 0444 : 0644);
+	st->st_mode = libc_mode(fs->type, fs->attr);
 	st->st_nlink = 1;
 	st->st_size = (off_t)fs->size;
 	st->st_blksize = 4096;

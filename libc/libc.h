@@ -39,6 +39,8 @@ void libc_cwd_init(void);
  * empty directory. */
 int libc_root_virtual(const char *path);
 
+/* fd.c: st_mode of a file protocol object (FILE_TYPE_*, FILE_ATTR_*). */
+mode_t libc_mode(uint32_t type, uint32_t attr);
 /* fd.c: make descriptor `to` (0..2) the open file `from` and free `from`;
  * 0 or -1. */
 int libc_fd_move(int from, int to);

@@ -35,12 +35,6 @@ usage(const char *name)
 	return SH_ST_USAGE;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* ---- Kernel snapshots ---- */
 
 struct ts_task_info *
@@ -146,10 +140,24 @@ b_cat(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* One line of `ls`: a name and, for -l, what stat gives (from the
+ * listing's own records, or stat for the mount points of "/"). */
+struct ls_ent {
+	char *name;
+	struct stat st;
+	int have_st;
+};
+
+static int
+cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct ls_ent *)a)->name, ((const struct ls_ent *)b)->name);
+}
+
 /* Mount points directly under "/" (from the registry), as directory
- * entries of "/", added to names[*n] (room for max). */
+ * entries of "/", added to e[*n] (room for max). */
 static void
-root_mounts(char **names, size_t *n, size_t max)
+root_mounts(struct ls_ent *e, size_t *n, size_t max)
 {
 	long ns;
 	struct ts_svc_info *s = services_sorted(&ns, 1);
@@ -160,79 +168,93 @@ root_mounts(char **names, size_t *n, size_t max)
 			continue;
 		int dup = 0;
 		for (size_t k = 0; k < *n && !dup; k++)
-			dup = !strcmp(names[k], name);
-		if (!dup)
-			names[(*n)++] = strdup(name);
+			dup = !strcmp(e[k].name, name);
+		if (!dup && (e[*n].name = strdup(name)))
+			e[(*n)++].have_st = 0;
 	}
 	free(s);
 }
 
+/* Print one entry; st NULL: stat path first (-l only). */
 static void
-ls_entry(FILE *out, const char *path, const char *name, int longfmt)
+ls_entry(FILE *out, const char *path, const char *name, const struct stat *st, int longfmt)
 {
-	struct stat st;
+	struct stat sb;
 	char when[32];
 
 	if (!longfmt) {
 		fprintf(out, "%s\n", name);
 		return;
 	}
-	if (stat(path, &st) < 0) {
+	if (!st && stat(path, &sb) < 0) {
 		sh_fail(path, errno);
 		return;
 	}
-	time_t t = st.st_mtime;
+	if (!st)
+		st = &sb;
+	time_t t = st->st_mtime;
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	else
 		snprintf(when, sizeof(when), "?");
-	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st.st_mode) ? 'd' : '-',
-		(unsigned long long)(S_ISDIR(st.st_mode) ? 0 : st.st_size), when, name);
+	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st->st_mode) ? 'd' : '-',
+		(unsigned long long)(S_ISDIR(st->st_mode) ? 0 : st->st_size), when, name);
 }
 
+/* List dir; -l takes type, size and time from the listing (OP_LIST
+ * records carry them), so it costs no request per entry. */
 static int
 ls_dir(FILE *out, const char *dir, int longfmt)
 {
 	size_t n = 0, max = 64;
-	char **names = malloc(max * sizeof(*names));
-	char path[1024];
-	char cwd[1024];
+	struct ls_ent *e = malloc(max * sizeof(*e));
+	char path[SH_PATH_MAX];
+	char cwd[SH_PATH_MAX];
 	struct dirent *d;
 	DIR *dp = opendir(dir);
+	int st = 0;
 
-	if (!dp || !names) {
-		free(names);
+	if (!dp || !e) {
+		free(e);
 		if (dp)
 			closedir(dp);
 		return sh_fail(dir, dp ? ENOMEM : errno);
 	}
+	errno = 0;
 	while ((d = readdir(dp))) {
 		if (n == max) {
-			char **more = realloc(names, 2 * max * sizeof(*names));
+			struct ls_ent *more = realloc(e, 2 * max * sizeof(*e));
 			if (!more)
 				break;
-			names = more;
+			e = more;
 			max *= 2;
 		}
-		names[n++] = strdup(d->d_name);
+		if (!(e[n].name = strdup(d->d_name)))
+			break;
+		memset(&e[n].st, 0, sizeof(e[n].st));
+		e[n].st.st_mode = d->d_mode;
+		e[n].st.st_size = d->d_size;
+		e[n].st.st_mtime = d->d_mtime;
+		e[n++].have_st = 1;
+		errno = 0;
 	}
+	if (errno)
+		st = sh_fail(dir, errno);
 	closedir(dp);
 	/* "/" lists the mount points (libc shows an empty root). */
 	if ((!strcmp(dir, "/") || (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
 				   !strcmp(cwd, "/") && !strcmp(dir, "."))))
-		root_mounts(names, &n, max);
-	qsort(names, n, sizeof(*names), cmp_str);
+		root_mounts(e, &n, max);
+	qsort(e, n, sizeof(*e), cmp_ent);
 	for (size_t i = 0; i < n; i++) {
-		if (!names[i])
-			continue;
 		snprintf(path, sizeof(path), "%s%s%s", dir,
-			 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
-		ls_entry(out, path, names[i], longfmt);
-		free(names[i]);
+			 dir[strlen(dir) - 1] == '/' ? "" : "/", e[i].name);
+		ls_entry(out, path, e[i].name, e[i].have_st ? &e[i].st : NULL, longfmt);
+		free(e[i].name);
 	}
-	free(names);
-	return 0;
+	free(e);
+	return st;
 }
 
 static int
@@ -253,7 +275,7 @@ b_ls(int argc, char **argv, FILE *out)
 			continue;
 		}
 		if (!S_ISDIR(sb.st_mode)) {
-			ls_entry(out, argv[i], argv[i], longfmt);
+			ls_entry(out, argv[i], argv[i], &sb, longfmt);
 			continue;
 		}
 		if (argc - first > 1)
@@ -373,7 +395,7 @@ move_file(const char *from, const char *to)
 static int
 copy_or_move(int argc, char **argv, int move)
 {
-	char buf[1024];
+	char buf[SH_PATH_MAX];
 	struct stat st;
 	int status = 0;
 
@@ -460,7 +482,7 @@ b_cd(int argc, char **argv, FILE *out)
 static int
 b_pwd(int argc, char **argv, FILE *out)
 {
-	char cwd[1024];
+	char cwd[SH_PATH_MAX];
 
 	(void)argc, (void)argv;
 	if (!getcwd(cwd, sizeof(cwd)))

@@ -535,7 +535,7 @@ op_list(const struct ts_packet *req)
 		if (len + rec > sizeof(buf))
 			break;
 		struct file_dirent e = { .rec_len = (uint16_t)rec, .name_len = c->name_len,
-					 .type = c->type,
+					 .type = (uint16_t)c->type,
 					 .size = c->type == FILE_TYPE_FILE ? c->size : 0,
 					 .mtime = c->mtime };
 		memset(buf + len, 0, rec);

@@ -7,8 +7,10 @@ Usage: exec_fsapi.py --build-dir DIR --work DIR [--case NAME]
 """
 
 import argparse
+import calendar
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -53,6 +55,58 @@ def case_samefile(c):
     c.fsck_clean()
 
 
+LS_TIME = calendar.timegm((2020, 5, 17, 12, 34, 56, 0, 0, 0))
+LS_FILES = [("a.bin", 1234), ("Long Name File.txt", 70001), ("zero", 0), ("ro.txt", 3)]
+LS_MANY = 1000
+LS_SLOW_S = 3.0     # `ls -l` of 1,000 files took 6-15 s with a stat per entry
+
+
+def case_lsl(c):
+    """ls -l takes size, type and time from the listing: exact lines for
+    files made on the host (mtime kept by mcopy -m), and a directory of
+    1,000 files listed long in well under the old 6-15 s."""
+    os.environ["TZ"] = "UTC"    # mtools writes local time; FAT keeps no zone
+    c.make_image(32, 64, [("/d", None), ("/many", None)])
+    src = os.path.join(c.work, "lsl.src")
+    for name, size in LS_FILES:
+        with open(src, "wb") as f:
+            f.write(b"x" * size)
+        os.utime(src, (LS_TIME, LS_TIME))
+        subprocess.run(["mcopy", "-m", "-i", c.img, src, "::/d/" + name], check=True)
+    subprocess.run(["mattrib", "-i", c.img, "+r", "::/d/ro.txt"], check=True)
+    many = os.path.join(c.work, "lsl.many")
+    os.makedirs(many, exist_ok=True)
+    for i in range(LS_MANY):
+        with open(os.path.join(many, "file-%04d.txt" % i), "wb") as f:
+            f.write(b"y" * (i % 7))
+    subprocess.run(["mcopy", "-s", "-i", c.img] + [os.path.join(many, n) for n in sorted(os.listdir(many))]
+                   + ["::/many/"], check=True)
+    status, out = c.launch("ls -l /disk/d; ls -l /disk/d/a.bin; time ls -l /disk/many > /disk/out; "
+                           "ls -l /disk/out; mkdir /tmp/t; echo hello > /tmp/t/h; ls -l /tmp/t")
+    c.check(status == 0, "launch status %d" % status)
+    when = "2020-05-17 12:34"
+    for name, size in sorted(LS_FILES):
+        line = "- %10d %s %s" % (size, when, name)
+        c.check(re.search(r"^%s\s*$" % re.escape(line), out, re.M) is not None,
+                "ls -l line missing: %r" % line)
+    c.check(re.search(r"^- +1234 %s /disk/d/a.bin\s*$" % when, out, re.M) is not None,
+            "ls -l of one file")
+    c.check(re.search(r"^- +6 \d{4}-\d\d-\d\d \d\d:\d\d h\s*$", out, re.M) is not None,
+            "ls -l on ramfs")
+    listing = c.mtype("/out") or ""
+    lines = listing.splitlines()
+    c.check(len(lines) == LS_MANY, "ls -l /disk/many gave %d lines" % len(lines))
+    for i in (0, 500, 999):
+        line = "- %10d" % (i % 7)
+        c.check(any(l.startswith(line) and l.endswith("file-%04d.txt" % i) for l in lines),
+                "ls -l /disk/many: file-%04d.txt wrong" % i)
+    m = re.search(r"^real (\d+\.\d+)s", out, re.M)
+    c.check(m is not None and float(m.group(1)) < LS_SLOW_S,
+            "time ls -l of %d files: %s (want < %.1f s)" % (LS_MANY, m and m.group(1), LS_SLOW_S))
+    print("lsl: ls -l of %d files: real %ss" % (LS_MANY, m and m.group(1)))
+    c.fsck_clean()
+
+
 def case_busy(c):
     """A mounted block device refuses a second mount with a clear message;
     the first mount keeps working; after umount a new mount works."""
@@ -73,7 +127,7 @@ def case_busy(c):
     c.fsck_clean()
 
 
-CASES = {"samefile": case_samefile, "busy": case_busy}
+CASES = {"samefile": case_samefile, "busy": case_busy, "lsl": case_lsl}
 
 
 def main():

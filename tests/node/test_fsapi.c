@@ -8,10 +8,15 @@
  *            at OP_CLOSE, and a new server then mounts and sees the data.
  *   cp_same: user/cp.c (plain POSIX) refuses to copy a file onto itself
  *            under another spelling (st_dev/st_ino) and leaves it intact.
+ *   listing: readdir's d_mode, d_size and d_mtime (from OP_LIST's records)
+ *            equal what stat gives for every entry, on FAT (with the host's
+ *            read-only file ro.txt) and on ramfs.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <dux/dux.h>
 #include <tessera/proto_blk.h>
@@ -54,6 +59,16 @@ refused(long tid, const char *mnt)
 		return -1;
 	}
 	return sys_task_wait(tid, &st) == 0 ? st : -1;
+}
+
+/* blk0's tid: pci started by the first test that needs it (tests run
+ * one after another on the same node). */
+static long
+blk_up(void)
+{
+	if (dux_lookup("blk0") < 0 && ts_spawn("pci", NULL, 0, SPAWN_PRIV) <= 0)
+		return -1;
+	return wait_svc("blk0");
 }
 
 /* Spawn `fat blk=blk0 name=<mnt>`; its tid. */
@@ -132,8 +147,7 @@ t_blkhold(int argc, char **argv)
 
 	(void)argc, (void)argv;
 	TT_EQ(dux_init(64), 0);
-	TT_CHECK(ts_spawn("pci", NULL, 0, SPAWN_PRIV) > 0);
-	TT_CHECK((blk = wait_svc("blk0")) > 0);
+	TT_CHECK((blk = blk_up()) > 0);
 	struct ts_packet req = { .opcode = OP_INFO }, rep;
 	TT_EQ(dux_call((ts_addr)blk, &req, &rep, WAIT_NS), 512);
 	size = rep.offset;
@@ -221,9 +235,83 @@ t_cp_same(int argc, char **argv)
 	return 0;
 }
 
+/* Every entry of dir: readdir's stat fields equal stat's; counts the
+ * entries and the read-only ones. */
+static int
+same_as_stat(const char *dir, int *n, int *ro)
+{
+	char path[512];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	TT_CHECK(d != NULL);
+	*n = *ro = 0;
+	while ((e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		TT_EQ(stat(path, &st), 0);
+		TT_EQ(e->d_mode, st.st_mode);
+		TT_EQ(e->d_size, st.st_size);
+		TT_EQ(e->d_mtime, st.st_mtime);
+		TT_EQ(e->d_type, S_ISDIR(st.st_mode) ? DT_DIR : DT_REG);
+		*ro += !S_ISDIR(st.st_mode) && !(st.st_mode & 0200);
+		(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Files of sizes 0, 1, 4097 and 70000 and a directory under dir. */
+static int
+fill(const char *dir)
+{
+	static char data[70000];
+	static const size_t sizes[] = { 0, 1, 4097, 70000 };
+	char path[256];
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(path, sizeof(path), "%s/f%u.bin", dir, i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		TT_CHECK(fd >= 0);
+		TT_EQ(write(fd, data, sizes[i]), (long)sizes[i]);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	TT_EQ(mkdir(path, 0755), 0);
+	return 0;
+}
+
+static int
+t_listing(int argc, char **argv)
+{
+	static const char *const rargs[] = { "/lst", NULL };
+	int n, ro;
+	long a, r;
+
+	(void)argc, (void)argv;
+	TT_EQ(dux_init(64), 0);
+	TT_CHECK(blk_up() > 0);
+	TT_CHECK((a = fat_spawn("/g")) > 0);
+	TT_EQ(wait_svc("/g"), a);
+	TT_EQ(fill("/g"), 0);
+	TT_EQ(same_as_stat("/g", &n, &ro), 0);
+	TT_CHECK(n >= 6);	/* ours and the host's (ro.txt, ...) */
+	TT_EQ(ro, 1);
+	TT_EQ(umount("/g", a), 0);
+	TT_CHECK((r = ts_spawn("ramfs", rargs, 0, 0)) > 0);
+	TT_EQ(wait_svc("/lst"), r);
+	TT_EQ(fill("/lst"), 0);
+	TT_EQ(same_as_stat("/lst", &n, &ro), 0);
+	TT_EQ(n, 5);
+	TT_EQ(ro, 0);
+	printf("fsapi: listings carry what stat gives\n");
+	return 0;
+}
+
 static const struct ttest tests[] = {
 	{ "blkhold", t_blkhold },
 	{ "cp_same", t_cp_same },
+	{ "listing", t_listing },
 };
 
 TT_MAIN(tests)

@@ -45,7 +45,9 @@
  *              file_dirent records (at most FILE_LIST_MAX bytes), status =
  *              the number of records; 0 = no more.  The next call's offset
  *              is the previous offset plus the status.  "." and ".." are
- *              never listed.
+ *              never listed.  Each record carries what `ls -l` shows (type,
+ *              attributes, size, mtime: the same values OP_INFO gives), so
+ *              a listing needs no OP_INFO per entry.
  *   OP_INFO    name = path (or handle) -> COPY data = struct file_stat,
  *              status = its size.  With offset = FILE_INFO_FS: COPY data =
  *              struct file_fsinfo of the volume.
@@ -109,9 +111,10 @@ _Static_assert(sizeof(struct file_stat) == 40, "file_stat is ABI");
 struct file_dirent {
 	uint16_t rec_len;	/* bytes of this record, a multiple of 8 */
 	uint16_t name_len;	/* 1..255 */
-	uint32_t type;		/* enum file_type */
-	uint64_t size;
-	int64_t mtime;
+	uint16_t type;		/* enum file_type */
+	uint16_t attr;		/* FILE_ATTR_*, as OP_INFO's */
+	uint64_t size;		/* as OP_INFO's: 0 for directories */
+	int64_t mtime;		/* as OP_INFO's */
 	char name[];
 };
 _Static_assert(sizeof(struct file_dirent) == 24, "file_dirent is ABI");

@@ -17,6 +17,11 @@ struct dirent {
 	off_t d_off;		/* telldir value of the next entry */
 	unsigned short d_reclen;
 	unsigned char d_type;	/* DT_REG or DT_DIR */
+	/* Tessera: what stat() would give, from the listing itself
+	 * (OP_LIST's records), so `ls -l` needs no stat per entry. */
+	mode_t d_mode;		/* st_mode */
+	off_t d_size;		/* st_size (0 for directories) */
+	time_t d_mtime;		/* st_mtime */
 	char d_name[256];	/* NUL-terminated */
 };
 
