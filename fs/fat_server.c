@@ -62,7 +62,7 @@ struct cursor {
 	uint64_t next;                  /* entry index d stands at */
 	uint64_t used;                  /* LRU stamp */
 	struct fat_dir d;
-	char path[IPC_NAME_MAX + 1];
+	char path[FILE_PATH_MAX + 1];
 };
 
 static struct cursor cursors[CURSORS];
@@ -308,29 +308,20 @@ to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 	fs->ctime = to_epoch(&st->ctime);
 }
 
-/*
- * The path of a packet by proto_file.h's rules: 1..255 bytes, starting with
- * '/', no NUL, no empty, "." or ".." component ("/" alone is the root).
- */
+/* The path a request names (proto_file.h: `name`, or the data) as a
+ * NUL-terminated string in out[FILE_PATH_MAX + 1]; 0 or -ERR_*. */
 static int
-path_of(const char *name, size_t len, char *out)
+req_path(const struct ts_packet *req, char *out)
 {
-	size_t i, c = 1;
+	const char *p;
+	size_t n;
+	int rc = file_req_path(req, &p, &n);
 
-	if (len == 0 || len > IPC_NAME_MAX || name[0] != '/' ||
-	    memchr(name, '\0', len) != NULL)
-		return -ERR_INVAL;
-	for (i = 1; len > 1 && i <= len; i++) {
-		if (i < len && name[i] != '/')
-			continue;
-		if (i == c || (i - c == 1 && name[c] == '.') ||
-		    (i - c == 2 && name[c] == '.' && name[c + 1] == '.'))
-			return -ERR_INVAL;
-		c = i + 1;
+	if (rc == 0) {
+		memcpy(out, p, n);
+		out[n] = '\0';
 	}
-	memcpy(out, name, len);
-	out[len] = '\0';
-	return 0;
+	return rc;
 }
 
 static struct session *
@@ -500,7 +491,7 @@ static int
 target(const struct ts_packet *req, struct session **sp, struct fat_file **fp,
        struct fat_file *tmp)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct ofile *of;
 	int rc;
 
@@ -517,7 +508,8 @@ target(const struct ts_packet *req, struct session **sp, struct fat_file **fp,
 		*fp = &(*sp)->of->f;
 		return 0;
 	}
-	rc = path_of(req->name, req->name_len, path);
+	/* One-off READ/WRITE: the data is the file's, the path in `name`. */
+	rc = req->name_len == 0 ? -ERR_INVAL : req_path(req, path);
 	if (rc == 0)
 		rc = fat_open(&vol, path, 0, tmp);
 	if (rc < 0)
@@ -621,7 +613,7 @@ stat_path(const char *path, struct fat_stat *st, uint64_t *ino)
 static void
 op_info(const struct ts_packet *req)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct file_fsinfo fi;
 	struct file_stat fs;
 	struct fat_statfs sf;
@@ -655,7 +647,7 @@ op_info(const struct ts_packet *req)
 			ino = dir_ino(&st);
 		}
 	} else {
-		rc = path_of(req->name, req->name_len, path);
+		rc = req_path(req, path);
 		if (rc == 0)
 			rc = stat_path(path, &st, &ino);
 	}
@@ -728,7 +720,7 @@ op_list(const struct ts_packet *req, const char *path)
 		if (skip++ < req->offset)
 			continue;
 		nl = strlen(e.name);
-		if (nl == 0 || nl > IPC_NAME_MAX)
+		if (nl == 0 || nl > FILE_NAME_MAX)
 			continue;               /* not expressible as a path */
 		rl = (sizeof(*r) + nl + 7) & ~(size_t)7;
 		if (used + rl > FILE_LIST_MAX) {
@@ -782,16 +774,18 @@ op_delete(const struct ts_packet *req, const char *path)
 static void
 op_rename(const struct ts_packet *req, const char *path)
 {
-	static char to[IPC_NAME_MAX + 1];
+	static char to[FILE_PATH_MAX + 1];
 	struct ofile *src, *dst = NULL;
 	struct fat_stat st;
 	struct fat_file t;
-	int rc;
+	const char *p;
+	size_t n;
+	int rc = file_req_rename_to(req, &p, &n);
 
-	if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE)
-		rc = -ERR_INVAL;
-	else
-		rc = path_of((const char *)(uintptr_t)req->data, req->len, to);
+	if (rc == 0) {
+		memcpy(to, p, n);
+		to[n] = '\0';
+	}
 	if (rc == 0 && (strcmp(path, "/") == 0 || strcmp(to, "/") == 0))
 		rc = -ERR_BUSY;
 	if (rc == 0 && fat_stat(&vol, to, &st) == 0) {
@@ -837,7 +831,7 @@ op_create(const struct ts_packet *req, const char *path)
 static void
 handle(struct ts_packet *req)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct session *s;
 	unsigned i;
 	int rc;
@@ -900,7 +894,7 @@ handle(struct ts_packet *req)
 		reply(req, -ERR_NOTSUP, 0, NULL, 0);
 		return;
 	}
-	rc = path_of(req->name, req->name_len, path);
+	rc = req_path(req, path);
 	if (rc < 0)
 		reply(req, rc, 0, NULL, 0);
 	else if (req->opcode == OP_OPEN)

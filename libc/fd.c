@@ -403,20 +403,23 @@ remove(const char *path)
 	return S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path);
 }
 
+/* OP_RENAME: name = old path, data = new path; an old path too long for
+ * `name` goes into the data too: old, NUL, new (proto_file.h). */
 int
 rename(const char *from, const char *to)
 {
-	char a[LIBC_PATH_MAX], b[LIBC_PATH_MAX], rest_b[IPC_NAME_MAX + 1];
+	static char buf[2 * LIBC_PATH_MAX];
+	char a[LIBC_PATH_MAX], b[LIBC_PATH_MAX];
 	struct ts_packet req = { .opcode = OP_RENAME }, rep;
-	size_t lb;
+	size_t la, lb;
 	int r;
 
 	if ((r = libc_path_abs(from, a)) < 0 || (r = libc_path_abs(to, b)) < 0)
 		return libc_fail(r);
-	long ta = libc_path_req(a, &req);
+	long ta = libc_resolve(a, buf, &la);
 	if (ta < 0)
 		return libc_fail(ta);
-	long tb = libc_resolve(b, rest_b, &lb);
+	long tb = libc_resolve(b, buf + la + 1, &lb);
 	if (tb < 0)
 		return libc_fail(tb);
 	if (tb != ta) {
@@ -424,8 +427,14 @@ rename(const char *from, const char *to)
 		return -1;
 	}
 	req.flags = PKT_DATA_COPY;
-	req.data = (uint64_t)(uintptr_t)rest_b;
-	req.len = lb;
+	if (la <= IPC_NAME_MAX) {
+		dux_set_name(&req, buf, la);
+		req.data = (uint64_t)(uintptr_t)(buf + la + 1);
+		req.len = lb;
+	} else {
+		req.data = (uint64_t)(uintptr_t)buf;	/* buf[la] is the NUL */
+		req.len = la + 1 + lb;
+	}
 	r = libc_call((ts_addr)ta, &req, &rep);
 	return r < 0 ? libc_fail(r) : 0;
 }

@@ -107,6 +107,85 @@ def case_lsl(c):
     c.fsck_clean()
 
 
+LONG_L = "L" + "x" * 253 + "L"          # 255 characters: FAT's longest name
+LONG_D = "D" + "d" * 248 + "D"          # 250, for directories
+DEEP = "/" + "/".join([LONG_D] * 5)     # 1,255 bytes
+LONG_U = "\u00e9" * 128                  # + ".txt": 260 bytes of UTF-8, mtools' limit
+
+
+def mtools_env():
+    env = dict(os.environ)
+    env["LC_ALL"] = "C.UTF-8"           # non-ASCII names as UTF-8
+    return env
+
+
+def mput(c, data, path):
+    src = os.path.join(c.work, "long.src")
+    with open(src, "wb") as f:
+        f.write(data)
+    subprocess.run(["mcopy", "-i", c.img, src, "::" + path], check=True, env=mtools_env())
+
+
+def mget(c, path):
+    r = subprocess.run(["mtype", "-i", c.img, "::" + path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, env=mtools_env())
+    return r.stdout.decode("utf-8", "replace") if r.returncode == 0 else None
+
+
+def case_longnames(c):
+    """Names of 255 characters and paths over 1 KiB made by mtools are read,
+    listed, created and removed from the node; mtools checks the result."""
+    # 4 KiB clusters: mtools 4.0 fails ("No directory slots") to put a
+    # 21-slot long name into a directory of 512-byte clusters.
+    if os.path.exists(c.img):
+        os.unlink(c.img)
+    subprocess.run(["mkfs.fat", "-F", "16", "-s", "8", "-n", "TESSERA", "-C", c.img, "65536"],
+                   check=True, stdout=subprocess.DEVNULL)
+    d = ""
+    for _ in range(5):
+        d += "/" + LONG_D
+        subprocess.run(["mmd", "-i", c.img, "::" + d], check=True, env=mtools_env())
+    mput(c, b"two five five\n", "/" + LONG_L)
+    mput(c, b"deep down\n", DEEP + "/deep.txt")
+    mput(c, b"remove me\n", DEEP + "/gone.txt")
+    mput(c, b"unicode\n", "/" + LONG_U + ".txt")
+    script = ("L=%s; D=%s; cat /disk/$L; cd /disk/$D/$D/$D/$D/$D; cat deep.txt; "
+              "echo new > made.txt; cp /disk/$L copy.txt; rm gone.txt; mkdir $D; "
+              "echo deeper > $D/x.txt; ls $D; ls -l; cd /disk; echo node > /disk/$D.node; "
+              "rm /disk/$L; ls /disk" % (LONG_L, LONG_D))
+    status, out = c.launch(script)
+    c.check(status == 0, "launch status %d" % status)
+    c.check("two five five" in out, "cat of the 255-character name failed")
+    c.check("deep down" in out, "cat of a file 1,255 bytes down failed")
+    c.check(re.search(r"^x\.txt\s*$", out, re.M) is not None, "ls of a 1,506-byte path")
+    c.check(re.search(r"^- +14 .* copy\.txt\s*$", out, re.M) is not None, "ls -l deep: copy.txt")
+    c.check(re.search(r"^d +0 .* %s\s*$" % LONG_D, out, re.M) is not None, "ls -l deep: the new dir")
+    c.check(re.search(r"gone\.txt\s*$", out, re.M) is None, "gone.txt still listed")
+    c.check(re.search(r"^%s\.txt\s*$" % LONG_U, out, re.M) is not None,
+            "ls /disk does not show the 260-byte UTF-8 name")
+    c.check(mget(c, DEEP + "/made.txt") == "new\n", "made.txt on the host: %r" % mget(c, DEEP + "/made.txt"))
+    c.check(mget(c, DEEP + "/copy.txt") == "two five five\n", "copy.txt on the host")
+    c.check(mget(c, DEEP + "/" + LONG_D + "/x.txt") == "deeper\n", "x.txt (1,512-byte path) on the host")
+    c.check(mget(c, DEEP + "/gone.txt") is None, "gone.txt still on the disk")
+    c.check(mget(c, "/" + LONG_L) is None, "the 255-character file still on the disk")
+    c.check(mget(c, "/" + LONG_D + ".node") == "node\n", "the node's 255-character name")
+    # The UTF-8 name, in a second boot (the script's bytes triple in the
+    # boot arguments): read, appended, a directory and a file made in it.
+    c.name = "longnames2"
+    status, out = c.launch("U=%s; cat /disk/$U.txt; echo more >> /disk/$U.txt; cat /disk/$U.txt; "
+                           "mkdir /disk/$U; echo in > /disk/$U/$U.txt; ls -l /disk/$U; "
+                           "mv /disk/$U/$U.txt /disk/$U/x; cat /disk/$U/x" % LONG_U)
+    c.check(status == 0, "launch status %d (UTF-8 name)" % status)
+    c.check(re.search(r"^unicode\s*\nunicode\s*\nmore\s*$", out, re.M) is not None,
+            "the 260-byte UTF-8 name was not read and appended")
+    c.check(re.search(r"^- +3 .* %s\.txt\s*$" % LONG_U, out, re.M) is not None,
+            "ls -l of the node's UTF-8 file")
+    c.check(re.search(r"^in\s*$", out, re.M) is not None, "rename from a 520-byte path")
+    c.check(mget(c, "/" + LONG_U + ".txt") == "unicode\nmore\n", "UTF-8 file on the host")
+    c.check(mget(c, "/" + LONG_U + "/x") == "in\n", "UTF-8 directory's file on the host")
+    c.fsck_clean()
+
+
 def case_busy(c):
     """A mounted block device refuses a second mount with a clear message;
     the first mount keeps working; after umount a new mount works."""
@@ -127,7 +206,8 @@ def case_busy(c):
     c.fsck_clean()
 
 
-CASES = {"samefile": case_samefile, "busy": case_busy, "lsl": case_lsl}
+CASES = {"samefile": case_samefile, "busy": case_busy, "lsl": case_lsl,
+         "longnames": case_longnames}
 
 
 def main():

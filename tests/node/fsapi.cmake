@@ -28,7 +28,7 @@ if(FSAPI_MKFS_FAT AND FSAPI_FSCK_FAT AND EXISTS ${CMAKE_SOURCE_DIR}/fs/CMakeList
 	set_tests_properties(node_fsapi PROPERTIES FIXTURES_REQUIRED fsapi_image)
 endif()
 if(NOT TESSERA_GUEST)
-	foreach(c samefile busy lsl)
+	foreach(c samefile busy lsl longnames)
 		add_test(NAME node_fsapi_${c}
 			COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/exec_fsapi.py
 				--build-dir ${CMAKE_BINARY_DIR} --work ${CMAKE_BINARY_DIR}/test-logs/fsapi

@@ -240,7 +240,7 @@ t_cp_same(int argc, char **argv)
 static int
 same_as_stat(const char *dir, int *n, int *ro)
 {
-	char path[512];
+	char path[1024];
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(dir);

@@ -22,7 +22,8 @@ struct dirent {
 	mode_t d_mode;		/* st_mode */
 	off_t d_size;		/* st_size (0 for directories) */
 	time_t d_mtime;		/* st_mtime */
-	char d_name[256];	/* NUL-terminated */
+	char d_name[766];	/* NUL-terminated; up to 765 bytes (FAT's 255
+				   UTF-16 units as UTF-8: FILE_NAME_MAX) */
 };
 
 typedef struct __ts_dir DIR;
