@@ -308,20 +308,28 @@ to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 	fs->ctime = to_epoch(&st->ctime);
 }
 
-/* The path a request names (proto_file.h: `name`, or the data) as a
- * NUL-terminated string in out[FILE_PATH_MAX + 1]; 0 or -ERR_*. */
+/* A request's path (decode = file_req_path: `name` or the data, or
+ * file_req_rename_to: RENAME's new path) as a NUL-terminated string in
+ * out[FILE_PATH_MAX + 1]; 0 or -ERR_*. */
 static int
-req_path(const struct ts_packet *req, char *out)
+req_path_as(int (*decode)(const struct ts_packet *, const char **, size_t *),
+	    const struct ts_packet *req, char *out)
 {
 	const char *p;
 	size_t n;
-	int rc = file_req_path(req, &p, &n);
+	int rc = decode(req, &p, &n);
 
 	if (rc == 0) {
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
 	return rc;
+}
+
+static int
+req_path(const struct ts_packet *req, char *out)
+{
+	return req_path_as(file_req_path, req, out);
 }
 
 static struct session *
@@ -778,14 +786,8 @@ op_rename(const struct ts_packet *req, const char *path)
 	struct ofile *src, *dst = NULL;
 	struct fat_stat st;
 	struct fat_file t;
-	const char *p;
-	size_t n;
-	int rc = file_req_rename_to(req, &p, &n);
+	int rc = req_path_as(file_req_rename_to, req, to);
 
-	if (rc == 0) {
-		memcpy(to, p, n);
-		to[n] = '\0';
-	}
 	if (rc == 0 && (strcmp(path, "/") == 0 || strcmp(to, "/") == 0))
 		rc = -ERR_BUSY;
 	if (rc == 0 && fat_stat(&vol, to, &st) == 0) {

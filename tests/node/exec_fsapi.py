@@ -6,7 +6,6 @@ host checks the image with mtools and fsck.fat -n.  Uses exec_fat.py's Case.
 Usage: exec_fsapi.py --build-dir DIR --work DIR [--case NAME]
 """
 
-import argparse
 import calendar
 import os
 import re
@@ -14,6 +13,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ["LC_ALL"] = "C.UTF-8"        # mtools: non-ASCII names as UTF-8
+import exec_fat  # noqa: E402
 from exec_fat import Case  # noqa: E402
 
 
@@ -113,23 +114,11 @@ DEEP = "/" + "/".join([LONG_D] * 5)     # 1,255 bytes
 LONG_U = "\u00e9" * 128                  # + ".txt": 260 bytes of UTF-8, mtools' limit
 
 
-def mtools_env():
-    env = dict(os.environ)
-    env["LC_ALL"] = "C.UTF-8"           # non-ASCII names as UTF-8
-    return env
-
-
 def mput(c, data, path):
     src = os.path.join(c.work, "long.src")
     with open(src, "wb") as f:
         f.write(data)
-    subprocess.run(["mcopy", "-i", c.img, src, "::" + path], check=True, env=mtools_env())
-
-
-def mget(c, path):
-    r = subprocess.run(["mtype", "-i", c.img, "::" + path], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, env=mtools_env())
-    return r.stdout.decode("utf-8", "replace") if r.returncode == 0 else None
+    subprocess.run(["mcopy", "-i", c.img, src, "::" + path], check=True)
 
 
 def case_longnames(c):
@@ -144,7 +133,7 @@ def case_longnames(c):
     d = ""
     for _ in range(5):
         d += "/" + LONG_D
-        subprocess.run(["mmd", "-i", c.img, "::" + d], check=True, env=mtools_env())
+        subprocess.run(["mmd", "-i", c.img, "::" + d], check=True)
     mput(c, b"two five five\n", "/" + LONG_L)
     mput(c, b"deep down\n", DEEP + "/deep.txt")
     mput(c, b"remove me\n", DEEP + "/gone.txt")
@@ -163,12 +152,12 @@ def case_longnames(c):
     c.check(re.search(r"gone\.txt\s*$", out, re.M) is None, "gone.txt still listed")
     c.check(re.search(r"^%s\.txt\s*$" % LONG_U, out, re.M) is not None,
             "ls /disk does not show the 260-byte UTF-8 name")
-    c.check(mget(c, DEEP + "/made.txt") == "new\n", "made.txt on the host: %r" % mget(c, DEEP + "/made.txt"))
-    c.check(mget(c, DEEP + "/copy.txt") == "two five five\n", "copy.txt on the host")
-    c.check(mget(c, DEEP + "/" + LONG_D + "/x.txt") == "deeper\n", "x.txt (1,512-byte path) on the host")
-    c.check(mget(c, DEEP + "/gone.txt") is None, "gone.txt still on the disk")
-    c.check(mget(c, "/" + LONG_L) is None, "the 255-character file still on the disk")
-    c.check(mget(c, "/" + LONG_D + ".node") == "node\n", "the node's 255-character name")
+    c.check(c.mtype(DEEP + "/made.txt") == "new\n", "made.txt on the host: %r" % c.mtype(DEEP + "/made.txt"))
+    c.check(c.mtype(DEEP + "/copy.txt") == "two five five\n", "copy.txt on the host")
+    c.check(c.mtype(DEEP + "/" + LONG_D + "/x.txt") == "deeper\n", "x.txt (1,512-byte path) on the host")
+    c.check(c.mtype(DEEP + "/gone.txt") is None, "gone.txt still on the disk")
+    c.check(c.mtype("/" + LONG_L) is None, "the 255-character file still on the disk")
+    c.check(c.mtype("/" + LONG_D + ".node") == "node\n", "the node's 255-character name")
     # The UTF-8 name, in a second boot (the script's bytes triple in the
     # boot arguments): read, appended, a directory and a file made in it.
     c.name = "longnames2"
@@ -181,8 +170,8 @@ def case_longnames(c):
     c.check(re.search(r"^- +3 .* %s\.txt\s*$" % LONG_U, out, re.M) is not None,
             "ls -l of the node's UTF-8 file")
     c.check(re.search(r"^in\s*$", out, re.M) is not None, "rename from a 520-byte path")
-    c.check(mget(c, "/" + LONG_U + ".txt") == "unicode\nmore\n", "UTF-8 file on the host")
-    c.check(mget(c, "/" + LONG_U + "/x") == "in\n", "UTF-8 directory's file on the host")
+    c.check(c.mtype("/" + LONG_U + ".txt") == "unicode\nmore\n", "UTF-8 file on the host")
+    c.check(c.mtype("/" + LONG_U + "/x") == "in\n", "UTF-8 directory's file on the host")
     c.fsck_clean()
 
 
@@ -210,30 +199,5 @@ CASES = {"samefile": case_samefile, "busy": case_busy, "lsl": case_lsl,
          "longnames": case_longnames}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--work", required=True, help="folder for images and outputs")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
-                    help="run only this case (repeatable; default all)")
-    args = ap.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    failed = 0
-    for name in args.case or sorted(CASES):
-        c = Case(args.work, os.path.abspath(args.build_dir), name)
-        try:
-            CASES[name](c)
-        except Exception as e:  # noqa: BLE001 - any error fails the case
-            c.reasons.append("%s: %s" % (type(e).__name__, e))
-        if c.reasons:
-            failed += 1
-            print("FAIL %s (output: %s)" % (name, os.path.join(args.work, name + ".out")))
-            for r in c.reasons:
-                print("  " + r)
-        else:
-            print("PASS %s" % name)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(exec_fat.main(CASES, __doc__))
