@@ -295,6 +295,14 @@ dir_ino(const struct fat_stat *st)
 	return 1ull << 63 | st->first_cluster;
 }
 
+/* The FILE_ATTR_* bits of a FAT entry's attributes. */
+static uint32_t
+attr_of(const struct fat_stat *st)
+{
+	return st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN | FILE_ATTR_SYSTEM |
+			   FILE_ATTR_ARCHIVE);
+}
+
 static void
 to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 {
@@ -302,8 +310,7 @@ to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 	fs->ino = ino;
 	fs->size = st->is_dir ? 0 : st->size;
 	fs->type = st->is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
-	fs->attr = st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN |
-			       FILE_ATTR_SYSTEM | FILE_ATTR_ARCHIVE);
+	fs->attr = attr_of(st);
 	fs->mtime = to_epoch(&st->mtime);
 	fs->ctime = to_epoch(&st->ctime);
 }
@@ -706,7 +713,6 @@ op_list(const struct ts_packet *req, const char *path)
 {
 	static struct fat_dirent e;
 	struct cursor *cur = cursor_find(path, req->offset);
-	struct file_stat fs;
 	struct file_dirent *r;
 	struct fat_dir d, before;
 	uint64_t skip = 0;
@@ -739,11 +745,10 @@ op_list(const struct ts_packet *req, const char *path)
 		memset(r, 0, rl);
 		r->rec_len = (uint16_t)rl;
 		r->name_len = (uint16_t)nl;
-		to_file_stat(&e.st, 0, &fs);
-		r->type = (uint16_t)fs.type;
-		r->attr = (uint16_t)fs.attr;
-		r->size = fs.size;
-		r->mtime = fs.mtime;
+		r->type = e.st.is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
+		r->attr = (uint16_t)attr_of(&e.st);
+		r->size = e.st.is_dir ? 0 : e.st.size;
+		r->mtime = to_epoch(&e.st.mtime);
 		memcpy(r->name, e.name, nl);
 		used += rl;
 		count++;
