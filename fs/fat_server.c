@@ -17,6 +17,7 @@
 
 #include <dux/dux.h>
 #include <fs/fat.h>
+#include <tessera/proto_blk.h>
 #include <tessera/proto_file.h>
 #include <tessera/user.h>
 
@@ -47,6 +48,7 @@ struct session {
 static struct fat_vol vol;
 static ts_addr blk;
 static uint32_t blk_size;
+static uint64_t blk_hold;               /* our BLK_OPEN_WRITE session */
 static struct ofile ofiles[MAX_OPEN];
 static struct session sessions[MAX_OPEN];
 static ts_addr watched[MAX_OPEN];
@@ -64,7 +66,7 @@ struct cursor {
 	uint64_t next;                  /* entry index d stands at */
 	uint64_t used;                  /* LRU stamp */
 	struct fat_dir d;
-	char path[IPC_NAME_MAX + 1];
+	char path[FILE_PATH_MAX + 1];
 };
 
 static struct cursor cursors[CURSORS];
@@ -202,6 +204,19 @@ blk_flush(void *ctx)
 	return rc < 0 ? -ERR_IO : 0;
 }
 
+/* End the write hold before exiting (a dead server's ends by TERMINATE). */
+static void
+blk_release(void)
+{
+	struct ts_packet req, rep;
+
+	memset(&req, 0, 128);
+	memset(&rep, 0, 128);
+	req.opcode = OP_CLOSE;
+	req.handle = blk_hold;
+	if (blk_call(&req, &rep) >= 0)
+		dux_data_free(&rep);
+}
 
 /* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
 static int64_t
@@ -268,41 +283,64 @@ clock_now(void *ctx, struct fat_tm *t)
 		t->hour = t->min = t->sec = 0;
 }
 
+/* struct file_stat's ino of a file: where its short entry lives (sector,
+ * byte offset; never 0: sector 0 is the boot sector). */
+static uint64_t
+file_ino(const struct fat_file *f)
+{
+	return (uint64_t)f->ent_sector << 16 | f->ent_off;
+}
+
+/* ino of a directory: its first cluster, in a range files never use (the
+ * fixed FAT12/16 root has cluster 0). */
+static uint64_t
+dir_ino(const struct fat_stat *st)
+{
+	return 1ull << 63 | st->first_cluster;
+}
+
+/* The FILE_ATTR_* bits of a FAT entry's attributes. */
+static uint32_t
+attr_of(const struct fat_stat *st)
+{
+	return st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN | FILE_ATTR_SYSTEM |
+			   FILE_ATTR_ARCHIVE);
+}
+
 static void
-to_file_stat(const struct fat_stat *st, struct file_stat *fs)
+to_file_stat(const struct fat_stat *st, uint64_t ino, struct file_stat *fs)
 {
 	memset(fs, 0, sizeof(*fs));
+	fs->ino = ino;
 	fs->size = st->is_dir ? 0 : st->size;
 	fs->type = st->is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
-	fs->attr = st->attr & (FILE_ATTR_RDONLY | FILE_ATTR_HIDDEN |
-			       FILE_ATTR_SYSTEM | FILE_ATTR_ARCHIVE);
+	fs->attr = attr_of(st);
 	fs->mtime = to_epoch(&st->mtime);
 	fs->ctime = to_epoch(&st->ctime);
 }
 
-/*
- * The path of a packet by proto_file.h's rules: 1..255 bytes, starting with
- * '/', no NUL, no empty, "." or ".." component ("/" alone is the root).
- */
+/* A request's path (decode = file_req_path: `name` or the data, or
+ * file_req_rename_to: RENAME's new path) as a NUL-terminated string in
+ * out[FILE_PATH_MAX + 1]; 0 or -ERR_*. */
 static int
-path_of(const char *name, size_t len, char *out)
+req_path_as(int (*decode)(const struct ts_packet *, const char **, size_t *),
+	    const struct ts_packet *req, char *out)
 {
-	size_t i, c = 1;
+	const char *p;
+	size_t n;
+	int rc = decode(req, &p, &n);
 
-	if (len == 0 || len > IPC_NAME_MAX || name[0] != '/' ||
-	    memchr(name, '\0', len) != NULL)
-		return -ERR_INVAL;
-	for (i = 1; len > 1 && i <= len; i++) {
-		if (i < len && name[i] != '/')
-			continue;
-		if (i == c || (i - c == 1 && name[c] == '.') ||
-		    (i - c == 2 && name[c] == '.' && name[c + 1] == '.'))
-			return -ERR_INVAL;
-		c = i + 1;
+	if (rc == 0) {
+		memcpy(out, p, n);
+		out[n] = '\0';
 	}
-	memcpy(out, name, len);
-	out[len] = '\0';
-	return 0;
+	return rc;
+}
+
+static int
+req_path(const struct ts_packet *req, char *out)
+{
+	return req_path_as(file_req_path, req, out);
 }
 
 static struct session *
@@ -462,7 +500,7 @@ opened:
 	s->owner = req->addr;
 	s->flags = fl | (wr ? FILE_O_WRITE : 0);
 	watch(req->addr);
-	to_file_stat(&s->st, &fs);
+	to_file_stat(&s->st, s->of != NULL ? file_ino(&s->of->f) : dir_ino(&s->st), &fs);
 	reply(req, 0, s->handle, &fs, sizeof(fs));
 }
 
@@ -472,7 +510,7 @@ static int
 target(const struct ts_packet *req, struct session **sp, struct fat_file **fp,
        struct fat_file *tmp)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct ofile *of;
 	int rc;
 
@@ -489,7 +527,8 @@ target(const struct ts_packet *req, struct session **sp, struct fat_file **fp,
 		*fp = &(*sp)->of->f;
 		return 0;
 	}
-	rc = path_of(req->name, req->name_len, path);
+	/* One-off READ/WRITE: the data is the file's, the path in `name`. */
+	rc = req->name_len == 0 ? -ERR_INVAL : req_path(req, path);
 	if (rc == 0)
 		rc = fat_open(&vol, path, 0, tmp);
 	if (rc < 0)
@@ -570,15 +609,36 @@ op_write(const struct ts_packet *req)
 	reply(req, rc, 0, NULL, 0);
 }
 
+/* stat of path and its ino (0 if a file cannot be opened: corrupt). */
+static int
+stat_path(const char *path, struct fat_stat *st, uint64_t *ino)
+{
+	struct fat_file t;
+	int rc = fat_open(&vol, path, 0, &t);
+
+	*ino = 0;
+	if (rc == 0) {
+		rc = fat_fstat(&t, st);
+		*ino = file_ino(&t);
+		fat_close(&t);
+		return rc;
+	}
+	rc = fat_stat(&vol, path, st);
+	if (rc == 0 && st->is_dir)
+		*ino = dir_ino(st);
+	return rc;
+}
+
 static void
 op_info(const struct ts_packet *req)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct file_fsinfo fi;
 	struct file_stat fs;
 	struct fat_statfs sf;
 	struct fat_stat st;
 	struct session *s;
+	uint64_t ino = 0;
 	int rc;
 
 	if (req->offset == FILE_INFO_FS) {
@@ -598,17 +658,20 @@ op_info(const struct ts_packet *req)
 	} else if (req->handle != 0) {
 		s = find_session(req);
 		rc = s == NULL ? -ERR_BADF : 0;
-		if (rc == 0 && s->of != NULL)
+		if (rc == 0 && s->of != NULL) {
 			rc = s->of->dead ? -ERR_NOENT : fat_fstat(&s->of->f, &st);
-		else if (rc == 0)
+			ino = file_ino(&s->of->f);
+		} else if (rc == 0) {
 			st = s->st;
+			ino = dir_ino(&st);
+		}
 	} else {
-		rc = path_of(req->name, req->name_len, path);
+		rc = req_path(req, path);
 		if (rc == 0)
-			rc = fat_stat(&vol, path, &st);
+			rc = stat_path(path, &st, &ino);
 	}
 	if (rc == 0)
-		to_file_stat(&st, &fs);
+		to_file_stat(&st, ino, &fs);
 	reply(req, rc < 0 ? rc : (int)sizeof(fs), req->handle, &fs, sizeof(fs));
 }
 
@@ -675,7 +738,7 @@ op_list(const struct ts_packet *req, const char *path)
 		if (skip++ < req->offset)
 			continue;
 		nl = strlen(e.name);
-		if (nl == 0 || nl > IPC_NAME_MAX)
+		if (nl == 0 || nl > FILE_NAME_MAX)
 			continue;               /* not expressible as a path */
 		rl = (sizeof(*r) + nl + 7) & ~(size_t)7;
 		if (used + rl > FILE_LIST_MAX) {
@@ -687,6 +750,7 @@ op_list(const struct ts_packet *req, const char *path)
 		r->rec_len = (uint16_t)rl;
 		r->name_len = (uint16_t)nl;
 		r->type = e.st.is_dir ? FILE_TYPE_DIR : FILE_TYPE_FILE;
+		r->attr = (uint16_t)attr_of(&e.st);
 		r->size = e.st.is_dir ? 0 : e.st.size;
 		r->mtime = to_epoch(&e.st.mtime);
 		memcpy(r->name, e.name, nl);
@@ -727,16 +791,12 @@ op_delete(const struct ts_packet *req, const char *path)
 static void
 op_rename(const struct ts_packet *req, const char *path)
 {
-	static char to[IPC_NAME_MAX + 1];
+	static char to[FILE_PATH_MAX + 1];
 	struct ofile *src, *dst = NULL;
 	struct fat_stat st;
 	struct fat_file t;
-	int rc;
+	int rc = req_path_as(file_req_rename_to, req, to);
 
-	if ((req->flags & PKT_DATA_MASK) == PKT_DATA_NONE)
-		rc = -ERR_INVAL;
-	else
-		rc = path_of((const char *)(uintptr_t)req->data, req->len, to);
 	if (rc == 0 && (strcmp(path, "/") == 0 || strcmp(to, "/") == 0))
 		rc = -ERR_BUSY;
 	if (rc == 0 && fat_stat(&vol, to, &st) == 0) {
@@ -782,7 +842,7 @@ op_create(const struct ts_packet *req, const char *path)
 static void
 handle(struct ts_packet *req)
 {
-	static char path[IPC_NAME_MAX + 1];
+	static char path[FILE_PATH_MAX + 1];
 	struct session *s;
 	unsigned i;
 	int rc;
@@ -824,6 +884,7 @@ handle(struct ts_packet *req)
 		rc = fat_flush(&vol);
 		if (rc == 0 && req->offset == FILE_FLUSH_UNMOUNT) {
 			rc = fat_unmount(&vol);
+			blk_release();
 			reply(req, rc, 0, NULL, 0);
 			exit(rc == 0 ? 0 : 1);
 		}
@@ -844,7 +905,7 @@ handle(struct ts_packet *req)
 		reply(req, -ERR_NOTSUP, 0, NULL, 0);
 		return;
 	}
-	rc = path_of(req->name, req->name_len, path);
+	rc = req_path(req, path);
 	if (rc < 0)
 		reply(req, rc, 0, NULL, 0);
 	else if (req->opcode == OP_OPEN)
@@ -927,6 +988,17 @@ find_blk(const char *name, uint64_t *bytes)
 		return rc < 0 ? rc : -ERR_IO;
 	blk_size = (uint32_t)rc;
 	*bytes = rep.offset;
+	/* The write hold: no other server writes the device while we are
+	 * mounted (docs/blk.md); it ends when we close it or die. */
+	memset(&req, 0, 128);
+	memset(&rep, 0, 128);
+	req.opcode = OP_OPEN;
+	req.offset = BLK_OPEN_WRITE;
+	rc = dux_call(blk, &req, &rep, DUX_FOREVER);
+	dux_data_free(&rep);
+	if (rc < 0)
+		return rc;
+	blk_hold = rep.handle;
 	return 0;
 }
 
@@ -953,6 +1025,11 @@ main(int argc, char **argv)
 	rc = dux_init(RING);
 	if (rc == 0)
 		rc = find_blk(blkname, &bytes);
+	if (rc == -ERR_BUSY) {
+		printf("fat: %s: device busy (already mounted for writing)\n",
+		       blkname);
+		return ERR_BUSY;        /* the shell's mount says so */
+	}
 	if (rc < 0) {
 		printf("fat: %s: %s\n", blkname, ts_strerror(rc));
 		return 1;

@@ -18,8 +18,8 @@ struct __ts_dir {
 	uint64_t pos;		/* index of the entry readdir returns next */
 	size_t off, len;	/* unread records in buf[off..len) */
 	int eof;
-	uint16_t name_len;
-	char name[IPC_NAME_MAX];
+	size_t name_len;
+	char name[LIBC_PATH_MAX];	/* the path within the volume */
 	struct dirent ent;
 	char buf[FILE_LIST_MAX];
 };
@@ -57,8 +57,8 @@ opendir(const char *path)
 		return NULL;
 	}
 	d->srv = (ts_addr)tid;
-	d->name_len = req.name_len;
-	memcpy(d->name, req.name, req.name_len);
+	d->name_len = req.name_len ? req.name_len : req.len;
+	memcpy(d->name, req.name_len ? req.name : (const char *)(uintptr_t)req.data, d->name_len);
 	return d;
 }
 
@@ -68,7 +68,7 @@ fetch(DIR *d)
 {
 	struct ts_packet req = { .opcode = OP_LIST, .offset = d->next }, rep;
 
-	dux_set_name(&req, d->name, d->name_len);
+	libc_path_set(&req, d->name, d->name_len);
 	int r = libc_call(d->srv, &req, &rep);
 	if (r > 0 && (rep.len > sizeof(d->buf) || rep.len < (uint64_t)r * sizeof(struct file_dirent)))
 		r = -ERR_IO;
@@ -111,6 +111,9 @@ readdir(DIR *d)
 	d->ent.d_name[e.name_len] = 0;
 	d->ent.d_type = e.type == FILE_TYPE_DIR ? DT_DIR : e.type == FILE_TYPE_FILE ? DT_REG
 										   : DT_UNKNOWN;
+	d->ent.d_mode = libc_mode(e.type, e.attr);
+	d->ent.d_size = (off_t)e.size;
+	d->ent.d_mtime = (time_t)e.mtime;
 	d->ent.d_ino = (ino_t)(d->pos + 1);
 	d->ent.d_off = (off_t)(d->pos + 1);
 	d->ent.d_reclen = sizeof(d->ent);

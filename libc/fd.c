@@ -53,14 +53,23 @@ take_stat(int r, struct ts_packet *rep, struct file_stat *st)
 	return r;
 }
 
+/* struct stat of a server's file_stat; st_dev is the server (the volume),
+ * st_ino its identity there (two paths name one file iff both are equal). */
+mode_t
+libc_mode(uint32_t type, uint32_t attr)
+{
+	if (type == FILE_TYPE_DIR)
+		return S_IFDIR | 0755;
+	return S_IFREG | ((attr & FILE_ATTR_RDONLY) ? 0444 : 0644);
+}
+
 static void
-to_stat(const struct file_stat *fs, struct stat *st)
+to_stat(const struct file_stat *fs, ts_addr srv, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (fs->type == FILE_TYPE_DIR)
-		st->st_mode = S_IFDIR | 0755;
-	else
-		st->st_mode = S_IFREG | ((fs->attr & FILE_ATTR_RDONLY) ? 0444 : 0644);
+	st->st_dev = (dev_t)srv;
+	st->st_ino = (ino_t)fs->ino;
+	st->st_mode = libc_mode(fs->type, fs->attr);
 	st->st_nlink = 1;
 	st->st_size = (off_t)fs->size;
 	st->st_blksize = 4096;
@@ -277,7 +286,7 @@ fstat(int fd, struct stat *st)
 	int r = fd_info(f, &fs);
 	if (r < 0)
 		return libc_fail(r);
-	to_stat(&fs, st);
+	to_stat(&fs, f->srv, st);
 	return 0;
 }
 
@@ -340,7 +349,7 @@ stat(const char *path, struct stat *st)
 		fs = (struct file_stat){ .type = FILE_TYPE_DIR };
 	else if (r < 0)
 		return libc_fail(r);
-	to_stat(&fs, st);
+	to_stat(&fs, r >= 0 ? rep.addr : 0, st);
 	return 0;
 }
 
@@ -394,20 +403,23 @@ remove(const char *path)
 	return S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path);
 }
 
+/* OP_RENAME: name = old path, data = new path; an old path too long for
+ * `name` goes into the data too: old, NUL, new (proto_file.h). */
 int
 rename(const char *from, const char *to)
 {
-	char a[LIBC_PATH_MAX], b[LIBC_PATH_MAX], rest_b[IPC_NAME_MAX + 1];
+	static char buf[2 * LIBC_PATH_MAX];
+	char a[LIBC_PATH_MAX], b[LIBC_PATH_MAX];
 	struct ts_packet req = { .opcode = OP_RENAME }, rep;
-	size_t lb;
+	size_t la, lb;
 	int r;
 
 	if ((r = libc_path_abs(from, a)) < 0 || (r = libc_path_abs(to, b)) < 0)
 		return libc_fail(r);
-	long ta = libc_path_req(a, &req);
+	long ta = libc_resolve(a, buf, &la);
 	if (ta < 0)
 		return libc_fail(ta);
-	long tb = libc_resolve(b, rest_b, &lb);
+	long tb = libc_resolve(b, buf + la + 1, &lb);
 	if (tb < 0)
 		return libc_fail(tb);
 	if (tb != ta) {
@@ -415,8 +427,14 @@ rename(const char *from, const char *to)
 		return -1;
 	}
 	req.flags = PKT_DATA_COPY;
-	req.data = (uint64_t)(uintptr_t)rest_b;
-	req.len = lb;
+	if (la <= IPC_NAME_MAX) {
+		dux_set_name(&req, buf, la);
+		req.data = (uint64_t)(uintptr_t)(buf + la + 1);
+		req.len = lb;
+	} else {
+		req.data = (uint64_t)(uintptr_t)buf;	/* buf[la] is the NUL */
+		req.len = la + 1 + lb;
+	}
 	r = libc_call((ts_addr)ta, &req, &rep);
 	return r < 0 ? libc_fail(r) : 0;
 }

@@ -12,7 +12,7 @@
 #include <tessera/ipc.h>
 
 #define LIBC_RING	16	/* ring entries when libc sets up the IPC area */
-#define LIBC_PATH_MAX	1024	/* bytes of a normalized absolute path, NUL included */
+#define LIBC_PATH_MAX	4096	/* bytes of a normalized absolute path, NUL included */
 
 /* Set up the task's IPC area unless the program already did; 0 or -ERR_*. */
 int libc_ipc(void);
@@ -30,15 +30,22 @@ int libc_fail(long err);
  * directory, "." and ".." resolved) into out[LIBC_PATH_MAX]; 0 or -ERR_*. */
 int libc_path_abs(const char *path, char *out);
 /* Server of the longest mounted prefix of absolute path `abs`, and the path
- * within the volume in rest[IPC_NAME_MAX + 1] (NUL-terminated); tid or -ERR_*. */
+ * within the volume in rest[LIBC_PATH_MAX] (NUL-terminated); tid or -ERR_*. */
 long libc_resolve(const char *abs, char *rest, size_t *rest_len);
-/* Resolve `path` and fill req's name; server tid or -ERR_*. */
+/* Put path p[0..n) into a request (proto_file.h): in `name` when it fits,
+ * else as COPY data (p must then live until the call is done). */
+void libc_path_set(struct ts_packet *req, const char *p, size_t n);
+/* Resolve `path` and put the path within the volume into req
+ * (libc_path_set; a long one points into a buffer of path.c that stays
+ * valid until the next libc_path_req); server tid or -ERR_*. */
 long libc_path_req(const char *path, struct ts_packet *req);
 void libc_cwd_init(void);
 /* Nonzero when `path` is "/" and no volume is mounted there: libc shows an
  * empty directory. */
 int libc_root_virtual(const char *path);
 
+/* fd.c: st_mode of a file protocol object (FILE_TYPE_*, FILE_ATTR_*). */
+mode_t libc_mode(uint32_t type, uint32_t attr);
 /* fd.c: make descriptor `to` (0..2) the open file `from` and free `from`;
  * 0 or -1. */
 int libc_fd_move(int from, int to);

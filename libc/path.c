@@ -43,7 +43,7 @@ push_component(char *out, size_t *len, const char *c, size_t n)
 			(*len)--;	/* the '/' before it */
 		return 0;
 	}
-	if (n > IPC_NAME_MAX)
+	if (n > FILE_NAME_MAX)
 		return -ERR_NAMETOOLONG;
 	if (*len + 1 + n >= LIBC_PATH_MAX)
 		return -ERR_NAMETOOLONG;
@@ -110,8 +110,6 @@ libc_resolve(const char *abs, char *rest, size_t *rest_len)
 		} else {
 			memcpy(rest, abs + end, rl);
 		}
-		if (rl > IPC_NAME_MAX)
-			return -ERR_NAMETOOLONG;
 		rest[rl] = 0;
 		*rest_len = rl;
 		return tid;
@@ -119,17 +117,29 @@ libc_resolve(const char *abs, char *rest, size_t *rest_len)
 	long tid = sys_svc_lookup("/", 1);
 	if (tid < 0)
 		return -ERR_NOENT;
-	if (n > IPC_NAME_MAX)
-		return -ERR_NAMETOOLONG;
 	memcpy(rest, abs, n + 1);
 	*rest_len = n;
 	return tid;
 }
 
+void
+libc_path_set(struct ts_packet *req, const char *p, size_t n)
+{
+	if (n <= IPC_NAME_MAX) {
+		dux_set_name(req, p, n);
+		return;
+	}
+	req->name_len = 0;
+	req->flags = (uint16_t)((req->flags & ~PKT_DATA_MASK) | PKT_DATA_COPY);
+	req->data = (uint64_t)(uintptr_t)p;
+	req->len = n;
+}
+
 long
 libc_path_req(const char *path, struct ts_packet *req)
 {
-	char abs[LIBC_PATH_MAX], rest[IPC_NAME_MAX + 1];
+	static char rest[LIBC_PATH_MAX];
+	char abs[LIBC_PATH_MAX];
 	size_t rl;
 	int r;
 
@@ -138,7 +148,7 @@ libc_path_req(const char *path, struct ts_packet *req)
 	long tid = libc_resolve(abs, rest, &rl);
 	if (tid < 0)
 		return tid;
-	dux_set_name(req, rest, rl);
+	libc_path_set(req, rest, rl);
 	return tid;
 }
 

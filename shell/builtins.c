@@ -35,12 +35,6 @@ usage(const char *name)
 	return SH_ST_USAGE;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* ---- Kernel snapshots ---- */
 
 struct ts_task_info *
@@ -146,10 +140,24 @@ b_cat(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* One line of `ls`: a name and, for -l, what stat gives (from the
+ * listing's own records, or stat for the mount points of "/"). */
+struct ls_ent {
+	char *name;
+	struct stat st;
+	int have_st;
+};
+
+static int
+cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct ls_ent *)a)->name, ((const struct ls_ent *)b)->name);
+}
+
 /* Mount points directly under "/" (from the registry), as directory
- * entries of "/", added to names[*n] (room for max). */
+ * entries of "/", added to e[*n] (room for max). */
 static void
-root_mounts(char **names, size_t *n, size_t max)
+root_mounts(struct ls_ent *e, size_t *n, size_t max)
 {
 	long ns;
 	struct ts_svc_info *s = services_sorted(&ns, 1);
@@ -160,79 +168,93 @@ root_mounts(char **names, size_t *n, size_t max)
 			continue;
 		int dup = 0;
 		for (size_t k = 0; k < *n && !dup; k++)
-			dup = !strcmp(names[k], name);
-		if (!dup)
-			names[(*n)++] = strdup(name);
+			dup = !strcmp(e[k].name, name);
+		if (!dup && (e[*n].name = strdup(name)))
+			e[(*n)++].have_st = 0;
 	}
 	free(s);
 }
 
+/* Print one entry; st NULL: stat path first (-l only). */
 static void
-ls_entry(FILE *out, const char *path, const char *name, int longfmt)
+ls_entry(FILE *out, const char *path, const char *name, const struct stat *st, int longfmt)
 {
-	struct stat st;
+	struct stat sb;
 	char when[32];
 
 	if (!longfmt) {
 		fprintf(out, "%s\n", name);
 		return;
 	}
-	if (stat(path, &st) < 0) {
+	if (!st && stat(path, &sb) < 0) {
 		sh_fail(path, errno);
 		return;
 	}
-	time_t t = st.st_mtime;
+	if (!st)
+		st = &sb;
+	time_t t = st->st_mtime;
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	else
 		snprintf(when, sizeof(when), "?");
-	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st.st_mode) ? 'd' : '-',
-		(unsigned long long)(S_ISDIR(st.st_mode) ? 0 : st.st_size), when, name);
+	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st->st_mode) ? 'd' : '-',
+		(unsigned long long)(S_ISDIR(st->st_mode) ? 0 : st->st_size), when, name);
 }
 
+/* List dir; -l takes type, size and time from the listing (OP_LIST
+ * records carry them), so it costs no request per entry. */
 static int
 ls_dir(FILE *out, const char *dir, int longfmt)
 {
 	size_t n = 0, max = 64;
-	char **names = malloc(max * sizeof(*names));
-	char path[1024];
-	char cwd[1024];
+	struct ls_ent *e = malloc(max * sizeof(*e));
+	char path[SH_PATH_MAX];
+	char cwd[SH_PATH_MAX];
 	struct dirent *d;
 	DIR *dp = opendir(dir);
+	int st = 0;
 
-	if (!dp || !names) {
-		free(names);
+	if (!dp || !e) {
+		free(e);
 		if (dp)
 			closedir(dp);
 		return sh_fail(dir, dp ? ENOMEM : errno);
 	}
+	errno = 0;
 	while ((d = readdir(dp))) {
 		if (n == max) {
-			char **more = realloc(names, 2 * max * sizeof(*names));
+			struct ls_ent *more = realloc(e, 2 * max * sizeof(*e));
 			if (!more)
 				break;
-			names = more;
+			e = more;
 			max *= 2;
 		}
-		names[n++] = strdup(d->d_name);
+		if (!(e[n].name = strdup(d->d_name)))
+			break;
+		memset(&e[n].st, 0, sizeof(e[n].st));
+		e[n].st.st_mode = d->d_mode;
+		e[n].st.st_size = d->d_size;
+		e[n].st.st_mtime = d->d_mtime;
+		e[n++].have_st = 1;
+		errno = 0;
 	}
+	if (errno)
+		st = sh_fail(dir, errno);
 	closedir(dp);
 	/* "/" lists the mount points (libc shows an empty root). */
 	if ((!strcmp(dir, "/") || (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
 				   !strcmp(cwd, "/") && !strcmp(dir, "."))))
-		root_mounts(names, &n, max);
-	qsort(names, n, sizeof(*names), cmp_str);
+		root_mounts(e, &n, max);
+	qsort(e, n, sizeof(*e), cmp_ent);
 	for (size_t i = 0; i < n; i++) {
-		if (!names[i])
-			continue;
 		snprintf(path, sizeof(path), "%s%s%s", dir,
-			 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
-		ls_entry(out, path, names[i], longfmt);
-		free(names[i]);
+			 dir[strlen(dir) - 1] == '/' ? "" : "/", e[i].name);
+		ls_entry(out, path, e[i].name, e[i].have_st ? &e[i].st : NULL, longfmt);
+		free(e[i].name);
 	}
-	free(names);
-	return 0;
+	free(e);
+	return st;
 }
 
 static int
@@ -253,7 +275,7 @@ b_ls(int argc, char **argv, FILE *out)
 			continue;
 		}
 		if (!S_ISDIR(sb.st_mode)) {
-			ls_entry(out, argv[i], argv[i], longfmt);
+			ls_entry(out, argv[i], argv[i], &sb, longfmt);
 			continue;
 		}
 		if (argc - first > 1)
@@ -263,10 +285,21 @@ b_ls(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* Do a and b name the same object (libc: st_dev = the volume's server,
+ * st_ino = the object's identity on it)? */
 static int
-copy_file(const char *from, const char *to)
+same_file(const struct stat *a, const struct stat *b)
 {
-	struct stat st;
+	return a->st_ino != 0 && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Copy file `from` to `to` (created or emptied).  A `to` that is `from`
+ * under another spelling is refused before anything is opened for writing:
+ * emptying it would lose the file. */
+static int
+copy_file(const char *cmd, const char *from, const char *to)
+{
+	struct stat st, tst;
 	int in = open(from, O_RDONLY), outfd = -1, err = 0;
 	char *buf = malloc(COPY_CHUNK);
 	ssize_t r;
@@ -275,8 +308,17 @@ copy_file(const char *from, const char *to)
 		err = in < 0 ? errno : ENOMEM;
 		goto out;
 	}
-	if (fstat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(in, &st) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		err = EISDIR;
+		goto out;
+	}
+	if (stat(to, &tst) == 0 && same_file(&st, &tst)) {
+		sh_say(1, "%s: %s and %s are the same file", cmd, from, to);
+		err = -1;
 		goto out;
 	}
 	if ((outfd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
@@ -305,6 +347,13 @@ out:
 	return err ? 1 : 0;
 }
 
+static const char *
+base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
 /* dst, or dst/basename(src) when dst is a directory. */
 static const char *
 target(const char *src, const char *dst, char *buf, size_t size)
@@ -313,15 +362,40 @@ target(const char *src, const char *dst, char *buf, size_t size)
 
 	if (stat(dst, &st) < 0 || !S_ISDIR(st.st_mode))
 		return dst;
-	const char *b = strrchr(src, '/');
-	snprintf(buf, size, "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", b ? b + 1 : src);
+	snprintf(buf, size, "%s%s%s", dst, dst[strlen(dst) - 1] == '/' ? "" : "/", base_name(src));
 	return buf;
+}
+
+/* mv one object: rename, or copy and delete across volumes.  The same
+ * object under the same name is refused (nothing would happen; GNU mv
+ * says so too); the same object under another name is a rename (a case
+ * change on FAT). */
+static int
+move_file(const char *from, const char *to)
+{
+	struct stat a, b;
+
+	if (stat(from, &a) < 0)
+		return sh_fail(from, errno);
+	if (stat(to, &b) == 0 && same_file(&a, &b) && !strcmp(base_name(from), base_name(to)))
+		return sh_say(1, "mv: %s and %s are the same file", from, to);
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno == EINVAL && S_ISDIR(a.st_mode))
+		return sh_say(1, "mv: cannot move %s into itself (%s)", from, to);
+	if (errno != EXDEV)
+		return sh_fail(from, errno);
+	if (S_ISDIR(a.st_mode))
+		return sh_say(1, "mv: %s: cannot move a directory to another volume", from);
+	if (copy_file("mv", from, to) != 0)
+		return 1;
+	return unlink(from) < 0 ? sh_fail(from, errno) : 0;
 }
 
 static int
 copy_or_move(int argc, char **argv, int move)
 {
-	char buf[1024];
+	char buf[SH_PATH_MAX];
 	struct stat st;
 	int status = 0;
 
@@ -332,14 +406,10 @@ copy_or_move(int argc, char **argv, int move)
 		return sh_say(1, "%s: %s: not a directory", argv[0], dst);
 	for (int i = 1; i < argc - 1; i++) {
 		const char *to = target(argv[i], dst, buf, sizeof(buf));
-		if (!move) {
-			status |= copy_file(argv[i], to);
-		} else if (rename(argv[i], to) < 0) {
-			if (errno != EXDEV)
-				status = sh_fail(argv[i], errno);
-			else if (copy_file(argv[i], to) == 0 && unlink(argv[i]) < 0)
-				status = sh_fail(argv[i], errno);
-		}
+		if (!move)
+			status |= copy_file(argv[0], argv[i], to);
+		else
+			status |= move_file(argv[i], to);
 	}
 	return status;
 }
@@ -412,7 +482,7 @@ b_cd(int argc, char **argv, FILE *out)
 static int
 b_pwd(int argc, char **argv, FILE *out)
 {
-	char cwd[1024];
+	char cwd[SH_PATH_MAX];
 
 	(void)argc, (void)argv;
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -484,6 +554,9 @@ b_mount(int argc, char **argv, FILE *out)
 			return 0;
 		if (!alive(tid, &st)) {
 			sys_task_wait(tid, &st);
+			if (st == ERR_BUSY)	/* fat's status for a held device */
+				return sh_say(1, "mount: %s: device busy (already mounted for "
+					      "writing)", blk);
 			return sh_say(1, "mount: %s on %s failed: the fat server ended with status %d "
 				      "(kernel log)", blk, path, st);
 		}

@@ -343,7 +343,7 @@ run_text(const char *text, const char *where)
 static void
 prompt(void)
 {
-	char cwd[256];
+	char cwd[SH_PATH_MAX];
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");

@@ -15,6 +15,8 @@
 #define SH_ST_NOTFOUND	127	/* no such program */
 #define SH_ST_INTR	130	/* line dropped with ^C */
 
+#define SH_PATH_MAX	4096	/* bytes of a path the shell builds, NUL included */
+
 struct sh_state {
 	int status;		/* $? */
 	int exiting;		/* `exit` ran: stop after this command */

@@ -1,6 +1,8 @@
 /*
  * cp: copy a file.  Usage: cp SOURCE DEST.  Plain POSIX C: it builds
- * unchanged on any Unix.
+ * unchanged on any Unix.  A DEST that is SOURCE under another spelling
+ * (same st_dev and st_ino) is refused before it is opened: O_TRUNC would
+ * empty the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,12 @@ main(int argc, char **argv)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "cp: %s: is a directory\n", argv[1]);
+		return 1;
+	}
+	struct stat dst;
+	if (stat(argv[2], &dst) == 0 && st.st_ino != 0 && dst.st_dev == st.st_dev &&
+	    dst.st_ino == st.st_ino) {
+		fprintf(stderr, "cp: %s and %s are the same file\n", argv[1], argv[2]);
 		return 1;
 	}
 	int out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);

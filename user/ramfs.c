@@ -7,7 +7,8 @@
  *   registers the service MOUNTPOINT; file data may total BYTES
  *   (default 32 MiB), beyond that writes get -ERR_NOSPC.
  *
- * Objects: a tree of nodes; a directory keeps its children in creation
+ * Paths come from file_req_path (<tessera/proto_file.h>: `name`, or the
+ * data for long ones).  Objects: a tree of nodes; a directory keeps its children in creation
  * order, so LIST indexes stay put while nothing is created or deleted.
  * Sessions: an OP_OPEN reply carries a fresh handle (never reused); the
  * session belongs to the client that opened it and ends at OP_CLOSE or at
@@ -40,8 +41,9 @@ struct node {
 	int64_t mtime, ctime;
 	uint8_t *data;
 	uint64_t size, cap;
+	uint64_t ino;			/* file_stat's ino: never reused */
 	uint16_t name_len;
-	char name[IPC_NAME_MAX];
+	char name[FILE_NAME_MAX];
 };
 
 struct session {
@@ -51,7 +53,8 @@ struct session {
 	uint32_t flags;			/* FILE_O_* */
 };
 
-static struct node root = { .type = FILE_TYPE_DIR };
+static struct node root = { .type = FILE_TYPE_DIR, .ino = 1 };
+static uint64_t next_ino = 2;
 static struct session sessions[MAX_SESSIONS];
 static uint64_t next_handle = 1;
 static uint64_t capacity = DEFAULT_SIZE, used;
@@ -64,29 +67,6 @@ now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec;
-}
-
-/* Paths: 1..IPC_NAME_MAX bytes, '/' first, no empty, "." or ".."
- * component, no NUL byte.  "/" alone is the root.  0 or -ERR_INVAL. */
-static int
-path_check(const char *p, size_t n)
-{
-	if (n == 0 || n > IPC_NAME_MAX || p[0] != '/')
-		return -ERR_INVAL;
-	if (n == 1)
-		return 0;
-	for (size_t i = 1, start = 1; i <= n; i++) {
-		if (i < n && p[i] == 0)
-			return -ERR_INVAL;
-		if (i < n && p[i] != '/')
-			continue;
-		size_t len = i - start;
-		if (len == 0 || (len == 1 && p[start] == '.') ||
-		    (len == 2 && p[start] == '.' && p[start + 1] == '.'))
-			return -ERR_INVAL;
-		start = i + 1;
-	}
-	return 0;
 }
 
 static struct node *
@@ -146,6 +126,7 @@ node_new(struct node *dir, const char *name, size_t n, uint32_t type)
 	if (!c)
 		return NULL;
 	c->type = type;
+	c->ino = next_ino++;
 	c->name_len = (uint16_t)n;
 	memcpy(c->name, name, n);
 	c->mtime = c->ctime = now();
@@ -243,7 +224,7 @@ stat_of(const struct node *c, struct file_stat *st)
 {
 	*st = (struct file_stat){ .size = c->type == FILE_TYPE_FILE ? c->size : 0,
 				  .type = c->type, .attr = 0, .mtime = c->mtime,
-				  .ctime = c->ctime };
+				  .ctime = c->ctime, .ino = c->ino };
 }
 
 /* The node a request names: its session (handle) or its path (name). */
@@ -257,8 +238,11 @@ target(const struct ts_packet *req, struct node **out, struct session **sess)
 		*out = (*sess)->node;
 		return 0;
 	}
-	int r = path_check(req->name, req->name_len);
-	return r < 0 ? r : walk(req->name, req->name_len, out, NULL, NULL);
+	const char *p;
+	size_t n;
+	int r = req->name_len == 0 && req->opcode != OP_INFO ? -ERR_INVAL
+							     : file_req_path(req, &p, &n);
+	return r < 0 ? r : walk(p, n, out, NULL, NULL);
 }
 
 /* Send a reply with status and optional COPY data; data is copied when the
@@ -295,12 +279,17 @@ op_open(const struct ts_packet *req)
 	struct node *dir, *c = NULL;
 	const char *leaf;
 	size_t leaf_len;
+	const char *p;
+	size_t n;
 	unsigned si;
 	int r;
 
-	if ((fl & ~(uint64_t)FILE_O_ALL) || ((fl & FILE_O_TRUNC) && !(fl & FILE_O_WRITE)) ||
-	    (r = path_check(req->name, req->name_len)) < 0) {
-		reply(req, -ERR_INVAL, 0, NULL, 0);
+	if ((fl & ~(uint64_t)FILE_O_ALL) || ((fl & FILE_O_TRUNC) && !(fl & FILE_O_WRITE)))
+		r = -ERR_INVAL;
+	else
+		r = file_req_path(req, &p, &n);
+	if (r < 0) {
+		reply(req, r, 0, NULL, 0);
 		return;
 	}
 	for (si = 0; si < MAX_SESSIONS && sessions[si].handle; si++)
@@ -309,9 +298,9 @@ op_open(const struct ts_packet *req)
 		reply(req, -ERR_NOMEM, 0, NULL, 0);
 		return;
 	}
-	if (req->name_len == 1) {
+	if (n == 1) {
 		c = &root;
-	} else if ((r = walk(req->name, req->name_len, &dir, &leaf, &leaf_len)) < 0) {
+	} else if ((r = walk(p, n, &dir, &leaf, &leaf_len)) < 0) {
 		reply(req, r, 0, NULL, 0);
 		return;
 	} else {
@@ -409,16 +398,16 @@ static void
 op_create(const struct ts_packet *req)
 {
 	struct node *dir;
-	const char *leaf;
-	size_t leaf_len;
-	int r = path_check(req->name, req->name_len);
+	const char *leaf, *p;
+	size_t leaf_len, n;
+	int r = file_req_path(req, &p, &n);
 
 	if (r == 0 && req->offset != FILE_CREATE_FILE && req->offset != FILE_CREATE_DIR)
 		r = -ERR_INVAL;
-	if (r == 0 && req->name_len == 1)
+	if (r == 0 && n == 1)
 		r = -ERR_EXIST;
 	if (r == 0)
-		r = walk(req->name, req->name_len, &dir, &leaf, &leaf_len);
+		r = walk(p, n, &dir, &leaf, &leaf_len);
 	if (r == 0 && child_find(dir, leaf, leaf_len))
 		r = -ERR_EXIST;
 	if (r == 0 && !node_new(dir, leaf, leaf_len,
@@ -431,10 +420,12 @@ static void
 op_delete(const struct ts_packet *req)
 {
 	struct node *c;
-	int r = path_check(req->name, req->name_len);
+	const char *p;
+	size_t n;
+	int r = file_req_path(req, &p, &n);
 
 	if (r == 0)
-		r = walk(req->name, req->name_len, &c, NULL, NULL);
+		r = walk(p, n, &c, NULL, NULL);
 	if (r == 0 && c == &root)
 		r = -ERR_BUSY;
 	else if (r == 0 && c->type == FILE_TYPE_DIR && c->child)
@@ -449,17 +440,15 @@ op_delete(const struct ts_packet *req)
 static void
 op_rename(const struct ts_packet *req)
 {
-	const char *to = (const char *)(uintptr_t)req->data;
-	size_t to_len = (req->flags & PKT_DATA_MASK) == PKT_DATA_NONE ? 0 : req->len;
 	struct node *c, *dir, *old;
-	const char *leaf;
-	size_t leaf_len;
-	int r = path_check(req->name, req->name_len);
+	const char *leaf, *p, *to;
+	size_t leaf_len, n, to_len;
+	int r = file_req_path(req, &p, &n);
 
 	if (r == 0)
-		r = path_check(to, to_len);
+		r = file_req_rename_to(req, &to, &to_len);
 	if (r == 0)
-		r = walk(req->name, req->name_len, &c, NULL, NULL);
+		r = walk(p, n, &c, NULL, NULL);
 	if (r == 0 && c == &root)
 		r = -ERR_BUSY;
 	if (r == 0 && to_len == 1)
@@ -512,10 +501,12 @@ op_list(const struct ts_packet *req)
 {
 	static uint8_t buf[FILE_LIST_MAX];
 	struct node *dir;
-	int r = path_check(req->name, req->name_len);
+	const char *p;
+	size_t n;
+	int r = file_req_path(req, &p, &n);
 
 	if (r == 0)
-		r = walk(req->name, req->name_len, &dir, NULL, NULL);
+		r = walk(p, n, &dir, NULL, NULL);
 	if (r == 0 && dir->type != FILE_TYPE_DIR)
 		r = -ERR_NOTDIR;
 	if (r < 0) {
@@ -532,7 +523,7 @@ op_list(const struct ts_packet *req)
 		if (len + rec > sizeof(buf))
 			break;
 		struct file_dirent e = { .rec_len = (uint16_t)rec, .name_len = c->name_len,
-					 .type = c->type,
+					 .type = (uint16_t)c->type,
 					 .size = c->type == FILE_TYPE_FILE ? c->size : 0,
 					 .mtime = c->mtime };
 		memset(buf + len, 0, rec);

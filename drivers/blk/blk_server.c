@@ -12,7 +12,11 @@
  *   OP_WRITE  the request's data at offset -> status = len
  *   OP_FLUSH  status 0 once earlier writes are durable
  *   OP_OPEN   a writable SHARE buffer, page aligned, 4 KiB..1 MiB: registered
- *             (its pages pinned once) -> status 0, handle = the session
+ *             (its pages pinned once) -> status 0, handle = the session.
+ *             offset BLK_OPEN_WRITE (<tessera/proto_blk.h>): the session
+ *             also holds the device for writing (then the buffer is
+ *             optional); a second holder -ERR_BUSY, and while it is held
+ *             WRITEs from other tasks get -ERR_BUSY
  *   OP_CLOSE  handle -> status 0 (pages unpinned); the kernel's TERMINATE
  *             of a dead client does the same
  *   OP_READ/OP_WRITE with handle = a session: PKT_DATA_NONE, `len` bytes at
@@ -37,6 +41,7 @@
 #include <blk/virtio_blk.h>
 #include <dux/dux.h>
 #include <tessera/abi.h>
+#include <tessera/proto_blk.h>
 #include <virtio/vsrv.h>
 
 #define BLK_VA		0x2000000000ul	/* device mappings (VBLK_VA_SPAN) */
@@ -63,7 +68,8 @@
 struct session {
 	uint64_t handle;		/* 0 = free */
 	ts_addr client;
-	unsigned npages;
+	unsigned npages;		/* 0: no registered buffer */
+	unsigned flags;			/* BLK_OPEN_* */
 	unsigned inflight;		/* device requests using the pages */
 	int closed;			/* ended: unpin once inflight is 0 */
 	uint64_t pa[REG_PAGES];
@@ -177,6 +183,17 @@ io_len(const struct ts_packet *req)
 	return req->len;
 }
 
+/* The session holding the device for writing (BLK_OPEN_WRITE), or NULL. */
+static struct session *
+write_holder(void)
+{
+	for (unsigned i = 0; i < SESSIONS; i++)
+		if (sessions[i].handle && !sessions[i].closed &&
+		    (sessions[i].flags & BLK_OPEN_WRITE))
+			return &sessions[i];
+	return NULL;
+}
+
 /* Decode a READ or WRITE: 0 or the error status of its reply. */
 static int
 check_io(const struct ts_packet *req)
@@ -187,6 +204,9 @@ check_io(const struct ts_packet *req)
 		return -ERR_TOOBIG;
 	if (req->opcode == OP_WRITE && dev.ro)
 		return -ERR_PERM;
+	struct session *w = req->opcode == OP_WRITE ? write_holder() : NULL;
+	if (w && w->client != req->addr)
+		return -ERR_BUSY;	/* held for writing by another task */
 	if (req->opcode == OP_WRITE && (req->flags & PKT_DATA_MASK) == PKT_DATA_NONE && len &&
 	    !req->handle)
 		return -ERR_INVAL;
@@ -240,7 +260,8 @@ session_release(struct session *s)
 {
 	if (!s->closed || s->inflight)
 		return;
-	sys_mem_unpin(s->pa, s->npages);
+	if (s->npages)
+		sys_mem_unpin(s->pa, s->npages);
 	*s = (struct session){ 0 };
 }
 
@@ -251,36 +272,45 @@ session_end(struct session *s)
 	session_release(s);
 }
 
-/* OP_OPEN: pin the client's writable SHARE buffer; the reply's handle
- * names the session.  Our mapping goes at once (the pins keep the pages). */
+/* OP_OPEN: pin the client's writable SHARE buffer (if any) and take the
+ * write hold (BLK_OPEN_WRITE); the reply's handle names the session.  Our
+ * mapping goes at once (the pins keep the pages). */
 static void
 op_open(struct ts_packet *req)
 {
 	struct session *s = NULL;
+	int buffer = (req->flags & PKT_DATA_MASK) != PKT_DATA_NONE || req->len;
 	int rc = 0;
 
-	if ((req->flags & PKT_DATA_MASK) != PKT_DATA_SHARE || (req->flags & PKT_SHARE_RO) ||
-	    req->len == 0 || req->len % BLK_PAGE || req->data % BLK_PAGE)
+	if (req->offset & ~(uint64_t)BLK_OPEN_ALL)
+		rc = -ERR_INVAL;
+	else if (!buffer && !(req->offset & BLK_OPEN_WRITE))
+		rc = -ERR_INVAL;	/* nothing to open */
+	else if (buffer && ((req->flags & PKT_DATA_MASK) != PKT_DATA_SHARE ||
+			    (req->flags & PKT_SHARE_RO) || req->len == 0 ||
+			    req->len % BLK_PAGE || req->data % BLK_PAGE))
 		rc = -ERR_INVAL;
 	else if (req->len > REG_MAX)
 		rc = -ERR_TOOBIG;
+	else if ((req->offset & BLK_OPEN_WRITE) && write_holder())
+		rc = -ERR_BUSY;		/* another writer holds the device */
 	for (unsigned i = 0; rc == 0 && !s && i < SESSIONS; i++)
 		if (!sessions[i].handle)
 			s = &sessions[i];
 	if (rc == 0 && !s)
 		rc = -ERR_BUSY;
+	unsigned n = (unsigned)(req->len / BLK_PAGE);
+	long got = rc == 0 && n ? sys_mem_pin(req->data, req->len, s->pa) : 0;
+	if (rc == 0 && got != (long)n) {
+		if (got > 0)
+			sys_mem_unpin(s->pa, (size_t)got);
+		rc = got < 0 ? (int)got : -ERR_FAULT;
+	}
 	if (rc == 0) {
-		unsigned n = (unsigned)(req->len / BLK_PAGE);
-		long got = sys_mem_pin(req->data, req->len, s->pa);
-		if (got != (long)n) {
-			if (got > 0)
-				sys_mem_unpin(s->pa, (size_t)got);
-			rc = got < 0 ? (int)got : -ERR_FAULT;
-		} else {
-			s->handle = next_handle++;
-			s->client = req->addr;
-			s->npages = n;
-		}
+		s->handle = next_handle++;
+		s->client = req->addr;
+		s->npages = n;
+		s->flags = (unsigned)req->offset;
 	}
 	struct ts_packet *r = dux_alloc();
 	if (r) {

@@ -158,19 +158,22 @@ def case_status(c):
 CASES = {"files": case_files, "big": case_big, "status": case_status}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(cases=None, doc=None):
+    """Run the cases named by --case (default all) of `cases`; 0 if all pass.
+    exec_fsapi.py runs its own cases through this too."""
+    chosen = cases or CASES
+    ap = argparse.ArgumentParser(description=(doc or __doc__).splitlines()[0])
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--work", required=True, help="folder for images and outputs")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
+    ap.add_argument("--case", action="append", choices=sorted(chosen),
                     help="run only this case (repeatable; default all)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     failed = 0
-    for name in args.case or sorted(CASES):
+    for name in args.case or sorted(chosen):
         c = Case(args.work, os.path.abspath(args.build_dir), name)
         try:
-            CASES[name](c)
+            chosen[name](c)
         except Exception as e:  # noqa: BLE001 - any error fails the case
             c.reasons.append("%s: %s" % (type(e).__name__, e))
         if c.reasons:

@@ -247,11 +247,21 @@ t_names(int argc, char **argv)
 	TT_CHECK(unlink("/tmp/names/b") == -1 && errno == ENOENT);
 	TT_CHECK(rename("/tmp/names", "/nowhere/x") == -1 && errno == ENOENT);
 
-	char longname[300];
-	memset(longname, 'n', sizeof(longname));
+	/* Components up to 765 bytes and paths up to 4095 reach the server
+	 * (long ones in the request's data, proto_file.h); longer ones not. */
+	static char longname[4200];
+	memset(longname, 'n', 300);
 	memcpy(longname, "/tmp/", 5);
-	longname[sizeof(longname) - 1] = 0;
+	longname[299] = 0;
+	TT_CHECK(open(longname, O_RDONLY) == -1 && errno == ENOENT);
+	memset(longname, 'n', 800);
+	memcpy(longname, "/tmp/", 5);
+	longname[799] = 0;
 	TT_CHECK(open(longname, O_RDONLY) == -1 && errno == ENAMETOOLONG);
+	for (int i = 0; i < 4200; i++)
+		longname[i] = i % 100 == 0 ? '/' : 'p';
+	longname[4199] = 0;
+	TT_CHECK(stat(longname, &st) == -1 && errno == ENAMETOOLONG);
 	TT_CHECK(stat("", &st) == -1 && errno == ENOENT);
 	TT_CHECK(stat("/no-such-mount/x", &st) == -1 && errno == ENOENT);
 	return 0;

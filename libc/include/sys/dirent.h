@@ -17,7 +17,13 @@ struct dirent {
 	off_t d_off;		/* telldir value of the next entry */
 	unsigned short d_reclen;
 	unsigned char d_type;	/* DT_REG or DT_DIR */
-	char d_name[256];	/* NUL-terminated */
+	/* Tessera: what stat() would give, from the listing itself
+	 * (OP_LIST's records), so `ls -l` needs no stat per entry. */
+	mode_t d_mode;		/* st_mode */
+	off_t d_size;		/* st_size (0 for directories) */
+	time_t d_mtime;		/* st_mtime */
+	char d_name[766];	/* NUL-terminated; up to 765 bytes (FAT's 255
+				   UTF-16 units as UTF-8: FILE_NAME_MAX) */
 };
 
 typedef struct __ts_dir DIR;
