@@ -563,28 +563,17 @@ b_df(int argc, char **argv, FILE *out)
 	return st;
 }
 
+static void
+sync_report(const char *mount, int err)
+{
+	sh_say(1, "sync: %s: %s", mount, ts_strerror(err));
+}
+
 /* OP_FLUSH to every mounted volume: what it wrote is on its device. */
 int
 sh_sync(void)
 {
-	long n;
-	int st = 0;
-	struct ts_svc_info *s = services_sorted(&n, 1);
-
-	if (!s || sh_ipc() < 0) {
-		free(s);
-		return sh_say(1, "sync: %s", ts_strerror(-ERR_NOMEM));
-	}
-	for (long i = 0; i < n; i++) {
-		struct ts_packet req = { .opcode = OP_FLUSH }, rep;
-		dux_set_name(&req, "/", 1);
-		int r = dux_call((ts_addr)s[i].tid, &req, &rep, UNMOUNT_NS);
-		dux_data_free(&rep);
-		if (r < 0)
-			st = sh_say(1, "sync: %s: %s", s[i].name, ts_strerror(r));
-	}
-	free(s);
-	return st;
+	return ts_sync_mounts(UNMOUNT_NS, sync_report) < 0 ? 1 : 0;
 }
 
 static int
@@ -627,6 +616,41 @@ b_ps(int argc, char **argv, FILE *out)
 	return 0;
 }
 
+/* Kill task `tid` and reap it if it is the shell's child; 0 or 1 after a
+ * message naming `what`. */
+static int
+kill_one(const char *what, long tid)
+{
+	long r = sys_task_kill(tid);
+
+	if (r < 0)
+		return sh_say(1, "kill: %s: %s", what, ts_strerror((int)r));
+	sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+	return 0;
+}
+
+/* Kill every live task named `name` (not the shell itself); 0, or 1 when
+ * none is found or a kill fails. */
+static int
+kill_named(const char *name)
+{
+	long n, found = 0;
+	int st = 0;
+	struct ts_task_info *t = sh_tasks(&n);
+
+	if (!t)
+		return sh_fail("kill", ENOMEM);
+	for (long i = 0; i < n; i++) {
+		if (strcmp(t[i].name, name) || t[i].state == TS_TASK_ZOMBIE ||
+		    t[i].tid == sys_task_self())
+			continue;
+		found++;
+		st |= kill_one(name, t[i].tid);
+	}
+	free(t);
+	return found ? st : sh_say(1, "kill: %s: no such task", name);
+}
+
 static int
 b_kill(int argc, char **argv, FILE *out)
 {
@@ -638,18 +662,30 @@ b_kill(int argc, char **argv, FILE *out)
 	for (int i = 1; i < argc; i++) {
 		char *end;
 		long tid = strtol(argv[i], &end, 0);
-		if (*end || tid <= 0) {
+		if (argv[i][0] >= 'a' && argv[i][0] <= 'z')
+			st |= kill_named(argv[i]);
+		else if (*end || tid <= 0)
 			st = sh_say(1, "kill: %s: not a task id", argv[i]);
-			continue;
-		}
-		long r = sys_task_kill(tid);
-		if (r < 0) {
-			st = sh_say(1, "kill: %s: %s", argv[i], ts_strerror((int)r));
-			continue;
-		}
-		sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+		else
+			st |= kill_one(argv[i], tid);
 	}
 	return st;
+}
+
+/* sleep SECONDS (a decimal fraction is allowed: 0.25). */
+static int
+b_sleep(int argc, char **argv, FILE *out)
+{
+	(void)out;
+	if (argc != 2)
+		return usage(argv[0]);
+	char *end;
+	double s = strtod(argv[1], &end);
+	if (*end || end == argv[1] || s < 0 || s > 86400)
+		return sh_say(1, "sleep: %s: not a number of seconds", argv[1]);
+	fflush(stdout);
+	sys_sleep((uint64_t)(s * 1e9));
+	return 0;
 }
 
 static int
@@ -708,9 +744,8 @@ b_poweroff(int argc, char **argv, FILE *out)
 {
 	(void)out;
 	int st = argc > 1 ? atoi(argv[1]) : 0;
-	sh_sync();
 	fflush(stdout);
-	long r = sys_poweroff(st);
+	long r = ts_shutdown(st);	/* flushes every volume first */
 	return sh_say(1, "poweroff: %s", ts_strerror((int)r));
 }
 
@@ -765,7 +800,8 @@ const struct builtin sh_builtins[] = {
 	{ "df", b_df, "df" },
 	{ "sync", b_sync, "sync" },
 	{ "ps", b_ps, "ps" },
-	{ "kill", b_kill, "kill TID..." },
+	{ "kill", b_kill, "kill TID|NAME..." },
+	{ "sleep", b_sleep, "sleep SECONDS" },
 	{ "services", b_services, "services" },
 	{ "time", b_time, "time COMMAND [ARG...]" },
 	{ "env", b_env, "env" },

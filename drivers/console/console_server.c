@@ -40,6 +40,7 @@
 #define PENDING_MAX	16u
 #define INQ		4096u		/* typed bytes waiting for a READ */
 #define SRC_READ	256u		/* bytes asked of an input source */
+#define SOURCE_POLL_NS	(100ull * 1000000)	/* look-ups of a lost input source */
 #define FG		0x00e0e0e0u
 #define BG		0x00101828u
 
@@ -61,6 +62,7 @@ struct source {
 	ts_addr tid;
 	uint64_t id;			/* outstanding READ, 0 = none */
 	uint64_t offset;		/* READ mode (text for keyboards) */
+	ts_addr dead;			/* the server that failed it last */
 	char name[16];
 };
 static struct source src[MAX_INPUTS];
@@ -231,11 +233,30 @@ gpu_setup(const char *fb)
 	return 0;
 }
 
+/* Write [line, line+k) to the UART service.  A UART server that ended
+ * (init restarts it) is looked up again, waiting up to CON_WAIT_NS, and the
+ * write sent once more.  0, or -ERR_IO (never the UART's -ERR_CLOSED: the
+ * console itself is still there). */
+static int
+uart_write(const char *line, size_t k)
+{
+	struct ts_packet rep;
+	int rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
+
+	if (rc == -ERR_CLOSED || rc == -ERR_SRCH) {
+		long tid = wait_service(CONSOLE_UART_SERVICE, CON_WAIT_NS);
+		if (tid >= 0 && (ts_addr)tid != out_tid) {
+			out_tid = (ts_addr)tid;
+			rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
+		}
+	}
+	return rc < 0 ? -ERR_IO : 0;
+}
+
 /* Output n bytes; 0 or -ERR_*. */
 static int
 out_write(const void *buf, size_t n)
 {
-	struct ts_packet rep;
 	int rc;
 
 	if (out_kind == OUT_GPU) {
@@ -248,7 +269,7 @@ out_write(const void *buf, size_t n)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k + 2 > sizeof(line)) {
-			if ((rc = call(out_tid, OP_WRITE, 0, line, k, &rep)) < 0)
+			if ((rc = uart_write(line, k)) < 0)
 				return rc;
 			k = 0;
 		}
@@ -256,8 +277,7 @@ out_write(const void *buf, size_t n)
 			line[k++] = '\r';
 		line[k++] = s[i];
 	}
-	rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
-	return rc < 0 ? rc : 0;
+	return uart_write(line, k);
 }
 
 static void
@@ -276,21 +296,35 @@ add_source(const char *name, uint64_t offset)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 }
 
-/* Keep one READ outstanding at every input source. */
-static void
+/* Keep one READ outstanding at every input source.  A source whose server
+ * ended is looked up again by name (init or the PCI server restarts it);
+ * returns how many are still missing. */
+static unsigned
 ask_sources(void)
 {
+	unsigned missing = 0;
+
 	for (unsigned i = 0; i < nsrc; i++) {
-		if (src[i].id || !src[i].tid)
+		if (!src[i].tid) {
+			long tid = dux_lookup(src[i].name);
+			if (tid < 0 || (ts_addr)tid == src[i].dead) {
+				missing++;
+				continue;
+			}
+			src[i].tid = (ts_addr)tid;
+			printf("console: input %s back (tid %ld)\n", src[i].name, tid);
+		}
+		if (src[i].id)
 			continue;
 		struct ts_packet *p = dux_alloc();
 		if (!p)
-			return;
+			return missing;
 		p->opcode = OP_READ;
 		p->offset = src[i].offset;
 		p->len = SRC_READ;
 		src[i].id = dux_request(src[i].tid, p);
 	}
+	return missing;
 }
 
 /* A reply from an input source: its bytes join the queue (the oldest
@@ -303,8 +337,9 @@ source_reply(const struct ts_packet *p)
 			continue;
 		src[i].id = 0;
 		if (p->status < 0) {
-			printf("console: input %s: %s, dropped\n", src[i].name,
-			       ts_strerror(p->status));
+			printf("console: input %s: %s, waiting for it to come back\n",
+			       src[i].name, ts_strerror(p->status));
+			src[i].dead = src[i].tid;
 			src[i].tid = 0;
 			return;
 		}
@@ -419,8 +454,7 @@ run(void)
 	struct ts_packet *p;
 
 	for (;;) {
-		ask_sources();
-		dux_wait(DUX_FOREVER);
+		dux_wait(ask_sources() ? SOURCE_POLL_NS : DUX_FOREVER);
 		while ((p = dux_recv()))
 			serve(p);
 		if (out_kind == OUT_GPU)

@@ -71,9 +71,11 @@ class Case:
                 f.write(data)
             run(["mcopy", "-i", self.img, src, "::" + path], check=True)
 
-    def launch(self, script, timeout=150):
+    def launch(self, script, timeout=150, verbose=False):
         cmd = [sys.executable, LAUNCH, "--no-build", "--build-dir", self.build_dir,
                "--disk", self.img, "--smp", "2", "--timeout", str(timeout), "--exec", script]
+        if verbose:
+            cmd.insert(-2, "--verbose")  # the node's log lines too
         r = run(cmd, timeout=timeout + 30)
         with open(os.path.join(self.work, self.name + ".out"), "w") as f:
             f.write("$ %s\n%s" % (" ".join(cmd), r.stdout))
@@ -158,19 +160,22 @@ def case_status(c):
 CASES = {"files": case_files, "big": case_big, "status": case_status}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(cases=None, doc=None):
+    """Run the cases named by --case (default all) of `cases` (default
+    CASES); other scripts reuse this with their own."""
+    cases = cases or CASES
+    ap = argparse.ArgumentParser(description=(doc or __doc__).splitlines()[0])
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--work", required=True, help="folder for images and outputs")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
+    ap.add_argument("--case", action="append", choices=sorted(cases),
                     help="run only this case (repeatable; default all)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     failed = 0
-    for name in args.case or sorted(CASES):
+    for name in args.case or sorted(cases):
         c = Case(args.work, os.path.abspath(args.build_dir), name)
         try:
-            CASES[name](c)
+            cases[name](c)
         except Exception as e:  # noqa: BLE001 - any error fails the case
             c.reasons.append("%s: %s" % (type(e).__name__, e))
         if c.reasons:

@@ -19,6 +19,16 @@ long ts_spawn_env(const char *prog, const char *const *argv, const char *const *
 		  long gid, unsigned flags);
 /* Spawn and wait; returns the exit status or a negative error. */
 long ts_run(const char *prog, const char *const *argv, long gid, unsigned flags);
+/* The orderly way down (libc/sync.c). */
+#define TS_SYNC_NS	(10ull * 1000000000)	/* one volume's time to flush */
+/* OP_FLUSH to every mounted volume (services named "/..."), each call
+ * bounded by `ns`; report(mount, err) for each that failed (report may be
+ * NULL).  0, or the first error. */
+int ts_sync_mounts(uint64_t ns, void (*report)(const char *mount, int err));
+/* Flush every volume (TS_SYNC_NS each; failures are printed), then power
+ * the node off with `status`.  Returns only if the power-off is refused
+ * (the caller is not privileged): that error. */
+long ts_shutdown(int status);
 /* Monotonic time in nanoseconds. */
 static inline uint64_t ts_now(void) { return (uint64_t)sys_time(); }
 /* Read the time CSR (10 MHz on QEMU virt; ×100 = instructions under icount). */

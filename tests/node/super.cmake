@@ -1,0 +1,12 @@
+# Supervision and orderly shutdown (issue 13 items 4, 7-10, 13): cluster/launch
+# --exec scripts that kill servers and init, checked on the host
+# (tests/node/super_exec.py).
+if(NOT TESSERA_GUEST)
+	foreach(c shutdown_init shutdown_poweroff restart bad_disk)
+		add_test(NAME node_super_${c}
+			COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/super_exec.py
+				--build-dir ${CMAKE_BINARY_DIR} --work ${CMAKE_BINARY_DIR}/test-logs/super
+				--case ${c})
+		set_tests_properties(node_super_${c} PROPERTIES LABELS node TIMEOUT 240)
+	endforeach()
+endif()
