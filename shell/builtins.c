@@ -167,7 +167,8 @@ root_mounts(char **names, size_t *n, size_t max)
 	free(s);
 }
 
-static void
+/* One line of ls; 0, or 1 after a message when -l cannot stat it. */
+static int
 ls_entry(FILE *out, const char *path, const char *name, int longfmt)
 {
 	struct stat st;
@@ -175,12 +176,10 @@ ls_entry(FILE *out, const char *path, const char *name, int longfmt)
 
 	if (!longfmt) {
 		fprintf(out, "%s\n", name);
-		return;
+		return 0;
 	}
-	if (stat(path, &st) < 0) {
-		sh_fail(path, errno);
-		return;
-	}
+	if (stat(path, &st) < 0)
+		return sh_fail(path, errno);
 	time_t t = st.st_mtime;
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
@@ -189,6 +188,7 @@ ls_entry(FILE *out, const char *path, const char *name, int longfmt)
 		snprintf(when, sizeof(when), "?");
 	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st.st_mode) ? 'd' : '-',
 		(unsigned long long)(S_ISDIR(st.st_mode) ? 0 : st.st_size), when, name);
+	return 0;
 }
 
 static int
@@ -207,6 +207,7 @@ ls_dir(FILE *out, const char *dir, int longfmt)
 			closedir(dp);
 		return sh_fail(dir, dp ? ENOMEM : errno);
 	}
+	errno = 0;
 	while ((d = readdir(dp))) {
 		if (n == max) {
 			char **more = realloc(names, 2 * max * sizeof(*names));
@@ -217,6 +218,7 @@ ls_dir(FILE *out, const char *dir, int longfmt)
 		}
 		names[n++] = strdup(d->d_name);
 	}
+	int st = errno ? sh_fail(dir, errno) : 0;	/* readdir failed, not the end */
 	closedir(dp);
 	/* "/" lists the mount points (libc shows an empty root). */
 	if ((!strcmp(dir, "/") || (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
@@ -228,11 +230,11 @@ ls_dir(FILE *out, const char *dir, int longfmt)
 			continue;
 		snprintf(path, sizeof(path), "%s%s%s", dir,
 			 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
-		ls_entry(out, path, names[i], longfmt);
+		st |= ls_entry(out, path, names[i], longfmt);
 		free(names[i]);
 	}
 	free(names);
-	return 0;
+	return st;
 }
 
 static int
@@ -253,7 +255,7 @@ b_ls(int argc, char **argv, FILE *out)
 			continue;
 		}
 		if (!S_ISDIR(sb.st_mode)) {
-			ls_entry(out, argv[i], argv[i], longfmt);
+			st |= ls_entry(out, argv[i], argv[i], longfmt);
 			continue;
 		}
 		if (argc - first > 1)

@@ -21,8 +21,8 @@
  * Then init supervises (docs/architecture.md): it watches every server it
  * started (uart, console, ramfs, fat) and the shell.  A server that crashes
  * (ends with a non-zero status) is logged and started again after a delay
- * that doubles from BACKOFF_MIN to BACKOFF_MAX (reset after STABLE_NS of
- * good running); after RESTART_MAX crashes in a row it is given up.  One
+ * that doubles from 100 ms to 5 s (reset after STABLE_NS of good running;
+ * ts_restart_delay); after 8 crashes in a row it is given up.  One
  * that ends with status 0 (fat after umount) is not restarted.  The
  * drivers are the PCI server's to restart (docs/pci.md).
  */
@@ -39,10 +39,7 @@ extern char **environ;
 
 #define MS		1000000ull
 #define STEP_NS		(5000 * MS)	/* a service's time to come up */
-#define BACKOFF_MIN	(100 * MS)	/* first restart after a crash */
-#define BACKOFF_MAX	(5000 * MS)	/* the delay doubles up to this */
-#define STABLE_NS	(10000 * MS)	/* a run this long resets the delay */
-#define RESTART_MAX	8		/* crashes in a row before giving up */
+#define STABLE_NS	(10000 * MS)	/* a run this long resets the restart delay */
 #define FDT_BUF		(64u * 1024)
 #define SCRIPT_MAX	4096u
 
@@ -132,9 +129,7 @@ struct child {
 	long tid;		/* the running task; 0: none */
 	int ended, status;	/* it ended (not yet handled), with status */
 	int supervised;		/* restart it when it crashes */
-	unsigned crashes;	/* in a row */
-	uint64_t started;	/* ts_now() at its start */
-	uint64_t delay;		/* before the next restart */
+	struct ts_restart rs;	/* crashes in a row, start time, last delay */
 	uint64_t due;		/* restart at this time; 0: none due */
 };
 
@@ -265,10 +260,10 @@ bring_up(struct child *c)
 	}
 	c->tid = tid;
 	c->ended = 0;
-	c->started = ts_now();
+	c->rs.started = ts_now();
 	if (!c->svc)
 		return 0;
-	for (uint64_t end = c->started + 2 * STEP_NS; ts_now() < end; events(10 * MS)) {
+	for (uint64_t end = c->rs.started + 2 * STEP_NS; ts_now() < end; events(10 * MS)) {
 		if (c->ended) {
 			c->ended = 0;
 			printf("init: %s ended with status %d (%s) before serving %s\n", c->name,
@@ -288,38 +283,40 @@ bring_up(struct child *c)
 }
 
 /* Child c ended (or failed to restart): restart it after the delay, unless
- * it ended in order or crashed too often. */
+ * it ended in order or crashed too often.  The shell is never given up. */
 static void
 schedule_restart(struct child *c, int status)
 {
+	int shell = c == &children[C_SHELL];
 	uint64_t now = ts_now();
 
-	if (c != &children[C_SHELL] && status == 0) {
+	if (!shell && status == 0) {
 		printf("init: %s ended (status 0): not restarted\n", c->name);
 		c->supervised = 0;
 		return;
 	}
-	if (c->started && now - c->started >= c->stable) {
-		c->crashes = 0;
-		c->delay = 0;
+	if (shell && now - c->rs.started >= c->stable) {
+		c->rs = (struct ts_restart){ 0 };	/* it ran a while: back at once */
+		c->due = now + 1;
+		return;
 	}
-	c->delay = c->delay ? c->delay * 2 : BACKOFF_MIN;
-	if (c->delay > BACKOFF_MAX)
-		c->delay = BACKOFF_MAX;
-	if (c != &children[C_SHELL] && ++c->crashes > RESTART_MAX) {
-		printf("init: %s crashed %d times in a row: given up\n", c->name, RESTART_MAX);
+	uint64_t delay = ts_restart_delay(&c->rs, c->stable);
+	if (!delay && shell) {
+		c->rs.crashes = 0;
+		delay = TS_RESTART_MAX_NS;
+	}
+	if (!delay) {
+		printf("init: %s crashed %d times in a row: given up\n", c->name, TS_RESTART_TRIES);
 		c->supervised = 0;
 		return;
 	}
-	if (c == &children[C_SHELL] && c->started && now - c->started >= c->stable)
-		c->delay = 0;	/* a shell that ran a while comes back at once */
-	else if (c == &children[C_SHELL])
+	if (shell)
 		printf("init: sh ended at once (status %d); restart in %llu ms\n", status,
-		       (unsigned long long)(c->delay / MS));
+		       (unsigned long long)(delay / MS));
 	else
 		printf("init: %s died (status %d: %s); restart in %llu ms\n", c->name, status,
-		       status < 0 ? ts_strerror(status) : "error", (unsigned long long)(c->delay / MS));
-	c->due = now + c->delay + 1;
+		       status < 0 ? ts_strerror(status) : "error", (unsigned long long)(delay / MS));
+	c->due = now + delay;
 }
 
 static void

@@ -9,6 +9,7 @@ Each case prints PASS/FAIL lines; exit status 0 only if every case passed.
 
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -61,6 +62,31 @@ def case_restart(c):
     c.check("init: ramfs died" in out and "init: ramfs restarted" in out, "ramfs not restarted")
 
 
+def case_blk_death(c):
+    """The block driver dies: ls, ls -l and cat say so and fail; the PCI server
+    restarts the driver, the FAT server re-opens blk0 and the files come back;
+    umount and mount work."""
+    c.make_image(16, 16, [("/host.txt", b"from the host\n")])
+    status, out = c.launch(
+        "kill virtio-blk; ls /disk; echo st=$?; ls -l /disk; echo st=$?; cat /disk/host.txt; "
+        "echo st=$?; sleep 1; ls /disk; echo st=$?; cat /disk/host.txt; echo new > /disk/n; "
+        "umount /disk; echo um=$?; mount blk0 /disk; echo mo=$?; cat /disk/n", verbose=True)
+    c.check(status == 0, "launch exit status %d, want 0" % status)
+    lines = [l.strip() for l in out.splitlines()]
+    want = ["sh: /disk: I/O error", "st=1", "sh: /disk: I/O error", "st=1",
+            "sh: /disk/host.txt: I/O error", "st=1", "host.txt", "st=0", "from the host",
+            "um=0", "mo=0", "new"]
+    got = [l for l in lines if l in want]
+    c.check(got == want, "lines %r, want %r" % (got, want))
+    c.check(re.search(r"pci: driver virtio-blk \(tid \d+\) died \(status -15: task was "
+                      r"killed\); restart in 100 ms", out), "no pci death line")
+    c.check(re.search(r"pci: restart 00:01\.0 -> driver virtio-blk \(started, tid \d+\)", out),
+            "no pci restart line")
+    c.check("fat: blk0 back (tid" in out, "the FAT server did not re-open blk0")
+    c.check(c.mtype("/n") == "new\n", "/n reads %r" % c.mtype("/n"))
+    c.fsck_clean()
+
+
 def case_bad_disk(c):
     """A disk that is not FAT: the fat server's exit is noticed at once (no 10 s
     wait), the boot goes on, /disk is not mounted."""
@@ -78,7 +104,7 @@ def case_bad_disk(c):
 
 
 CASES = {"shutdown_init": case_shutdown_init, "shutdown_poweroff": case_shutdown_poweroff,
-         "restart": case_restart, "bad_disk": case_bad_disk}
+         "restart": case_restart, "bad_disk": case_bad_disk, "blk_death": case_blk_death}
 
 if __name__ == "__main__":
     sys.exit(exec_fat.main(CASES, __doc__))
