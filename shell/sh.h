@@ -13,11 +13,12 @@
 #define SH_ST_USAGE	2	/* syntax error, bad usage of a built-in */
 #define SH_ST_NOEXEC	126	/* found but not runnable */
 #define SH_ST_NOTFOUND	127	/* no such program */
-#define SH_ST_INTR	130	/* line dropped with ^C */
+#define SH_ST_INTR	130	/* line dropped, or program ended, with ^C */
 
 struct sh_state {
 	int status;		/* $? */
 	int exiting;		/* `exit` ran: stop after this command */
+	int interactive;	/* on the console: ^C ends the foreground program */
 };
 extern struct sh_state sh;
 

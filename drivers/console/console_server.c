@@ -72,6 +72,7 @@ static unsigned inq_head, inq_tail;	/* free-running */
 static struct ts_packet *pending[PENDING_MAX];
 static unsigned pend_head, pend_count;
 static uint8_t read_buf[CONSOLE_READ_MAX];	/* a READ reply's data until flushed */
+static struct ts_packet *intr_req;	/* held OP_READ CONSOLE_READ_INTR, or NULL */
 static struct console_info info_buf;
 
 static const char *
@@ -327,6 +328,37 @@ ask_sources(void)
 	return missing;
 }
 
+/* Answer the held ^C request with `status` (1: ^C came, 0: no longer
+ * wanted). */
+static void
+intr_answer(int status)
+{
+	dux_reply(intr_req, status, NULL, 0);
+	dux_done(intr_req);
+	intr_req = NULL;
+}
+
+/* OP_READ CONSOLE_READ_INTR_END: the held ^C request is answered 0; held
+ * READs of task `dead` are dropped (answered -ERR_CLOSED). */
+static void
+intr_end(ts_addr dead)
+{
+	unsigned kept = 0;
+
+	if (intr_req)
+		intr_answer(0);
+	for (unsigned i = 0; i < pend_count; i++) {
+		struct ts_packet *r = pending[(pend_head + i) % PENDING_MAX];
+		if (dead && r->addr == dead) {
+			dux_reply(r, -ERR_CLOSED, NULL, 0);
+			dux_done(r);
+			continue;
+		}
+		pending[(pend_head + kept++) % PENDING_MAX] = r;
+	}
+	pend_count = kept;
+}
+
 /* A reply from an input source: its bytes join the queue (the oldest
  * typed bytes are kept when it is full). */
 static void
@@ -345,8 +377,13 @@ source_reply(const struct ts_packet *p)
 		}
 		const uint8_t *b = (const uint8_t *)(uintptr_t)p->data;
 		size_t n = (p->flags & PKT_DATA_MASK) ? p->len : 0;
-		for (size_t k = 0; k < n && inq_tail - inq_head < INQ; k++)
+		for (size_t k = 0; k < n && inq_tail - inq_head < INQ; k++) {
+			if (b[k] == CONSOLE_INTR_BYTE && intr_req) {
+				intr_answer(1);	/* the shell ends its program */
+				continue;
+			}
 			inq[inq_tail++ % INQ] = b[k];
+		}
 		return;
 	}
 }
@@ -428,6 +465,17 @@ serve(struct ts_packet *p)
 	case OP_READ:
 		if (!p->len || (p->flags & PKT_DATA_MASK)) {
 			dux_reply(p, -ERR_INVAL, NULL, 0);
+			break;
+		}
+		if (p->offset == CONSOLE_READ_INTR) {
+			if (intr_req)
+				intr_answer(0);
+			intr_req = p;
+			return;
+		}
+		if (p->offset == CONSOLE_READ_INTR_END) {
+			intr_end((ts_addr)p->handle);
+			dux_reply(p, 0, NULL, 0);
 			break;
 		}
 		if (p->len > CONSOLE_READ_MAX)

@@ -10,3 +10,10 @@ if(NOT TESSERA_GUEST)
 		set_tests_properties(node_super_${c} PROPERTIES LABELS node TIMEOUT 240)
 	endforeach()
 endif()
+# ^C through the serial line ends the foreground program (status 130); the
+# shell survives the console server's death (tests/node/super_intr.py).
+if(NOT TESSERA_GUEST)
+	tessera_node_test(NAME super_intr PROGRAM init SMP 2 TIMEOUT 120 EXIT_STATUS 4
+		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/super_intr.py
+		EXPECT "^st=130" "^wc=130" "^prompt=130" "^reconnected")
+endif()
