@@ -844,6 +844,14 @@ handle(struct ts_packet *req)
 		return;
 	case OP_FLUSH:
 		rc = fat_flush(&vol);
+		if (rc < 0 && req->offset == FILE_FLUSH_UNMOUNT && blk == 0) {
+			/* The device is gone: release the mount point anyway
+			 * (what was not written is lost, as at a crash); an end
+			 * asked for, so status 0 (init does not restart it). */
+			printf("fat: unmounted without %s: unwritten data lost\n", blk_name);
+			reply(req, -ERR_CLOSED, 0, NULL, 0);
+			exit(0);
+		}
 		if (rc == 0 && req->offset == FILE_FLUSH_UNMOUNT) {
 			rc = fat_unmount(&vol);
 			reply(req, rc, 0, NULL, 0);

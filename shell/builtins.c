@@ -513,13 +513,18 @@ b_umount(int argc, char **argv, FILE *out)
 	dux_set_name(&req, "/", 1);
 	int r = dux_call((ts_addr)tid, &req, &rep, UNMOUNT_NS);
 	dux_data_free(&rep);
-	if (r < 0)
+	if (r < 0 && r != -ERR_CLOSED)
 		return sh_say(1, "umount: %s: %s", path, ts_strerror(r));
+	/* -ERR_CLOSED: the server ended without flushing (its device is
+	 * gone); the mount point is released all the same. */
 	for (int i = 0; i < 500 && sys_svc_lookup(path, strlen(path)) == tid; i++)
 		sys_sleep(10 * MS);
 	if (sys_svc_lookup(path, strlen(path)) == tid)
 		return sh_say(1, "umount: %s: the server is still there", path);
 	sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+	if (r < 0)
+		return sh_say(1, "umount: %s: unmounted, but its device was gone: unwritten data "
+			      "lost", path);
 	return 0;
 }
 

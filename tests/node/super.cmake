@@ -2,7 +2,7 @@
 # --exec scripts that kill servers and init, checked on the host
 # (tests/node/super_exec.py).
 if(NOT TESSERA_GUEST)
-	foreach(c shutdown_init shutdown_poweroff restart bad_disk blk_death)
+	foreach(c shutdown_init shutdown_poweroff restart bad_disk blk_death umount_dead)
 		add_test(NAME node_super_${c}
 			COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/super_exec.py
 				--build-dir ${CMAKE_BINARY_DIR} --work ${CMAKE_BINARY_DIR}/test-logs/super

@@ -87,6 +87,24 @@ def case_blk_death(c):
     c.fsck_clean()
 
 
+def case_umount_dead(c):
+    """umount right after the block driver died: the mount point is released
+    (flushed if the driver came back in time, else with a clear message), and
+    mount brings the volume back."""
+    c.make_image(16, 16, [("/host.txt", b"from the host\n")])
+    status, out = c.launch("echo x > /disk/x; kill virtio-blk; umount /disk; mount; "
+                           "sleep 1; mount blk0 /disk; echo mo=$?; cat /disk/host.txt",
+                           verbose=True)
+    c.check(status == 0, "launch exit status %d, want 0" % status)
+    lines = [l.strip() for l in out.splitlines()]
+    c.check(not any(l.startswith("/disk on") for l in lines), "/disk still mounted")
+    c.check("sh: umount: /disk: the server is still there" not in lines, "umount failed")
+    c.check("mo=0" in lines and "from the host" in lines, "mount after umount failed")
+    c.check("init: fat ended (status 0): not restarted" in out or
+            "fat: unmounted without blk0: unwritten data lost" in out, "no umount line")
+    c.fsck_clean()
+
+
 def case_bad_disk(c):
     """A disk that is not FAT: the fat server's exit is noticed at once (no 10 s
     wait), the boot goes on, /disk is not mounted."""
@@ -104,7 +122,8 @@ def case_bad_disk(c):
 
 
 CASES = {"shutdown_init": case_shutdown_init, "shutdown_poweroff": case_shutdown_poweroff,
-         "restart": case_restart, "bad_disk": case_bad_disk, "blk_death": case_blk_death}
+         "restart": case_restart, "bad_disk": case_bad_disk, "blk_death": case_blk_death,
+         "umount_dead": case_umount_dead}
 
 if __name__ == "__main__":
     sys.exit(exec_fat.main(CASES, __doc__))
