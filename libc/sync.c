@@ -12,28 +12,12 @@
 #include <tessera/user.h>
 #include "libc.h"
 
-/* The service registry, in a malloc'd array (*n records); NULL if out of
- * memory. */
-static struct ts_svc_info *
-svc_snapshot(long *n)
-{
-	for (long room = sys_svc_list(NULL, 0) + 8;; room *= 2) {
-		struct ts_svc_info *s = malloc((size_t)room * sizeof(*s));
-		if (!s)
-			return NULL;
-		*n = sys_svc_list(s, (size_t)room * sizeof(*s));
-		if (*n <= room)
-			return s;
-		free(s);
-	}
-}
-
 int
 ts_sync_mounts(uint64_t ns, void (*report)(const char *mount, int err))
 {
 	long n;
 	int st = 0;
-	struct ts_svc_info *s = svc_snapshot(&n);
+	struct ts_svc_info *s = ts_services(&n);
 
 	if (!s || libc_ipc() < 0) {
 		free(s);

@@ -41,36 +41,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* ---- Kernel snapshots ---- */
-
-struct ts_task_info *
-sh_tasks(long *n)
-{
-	for (long room = sys_task_list(NULL, 0) + 8;; room *= 2) {
-		struct ts_task_info *t = malloc((size_t)room * sizeof(*t));
-		if (!t)
-			return NULL;
-		*n = sys_task_list(t, (size_t)room * sizeof(*t));
-		if (*n <= room)
-			return t;
-		free(t);
-	}
-}
-
-struct ts_svc_info *
-sh_services(long *n)
-{
-	for (long room = sys_svc_list(NULL, 0) + 8;; room *= 2) {
-		struct ts_svc_info *s = malloc((size_t)room * sizeof(*s));
-		if (!s)
-			return NULL;
-		*n = sys_svc_list(s, (size_t)room * sizeof(*s));
-		if (*n <= room)
-			return s;
-		free(s);
-	}
-}
-
 static int
 cmp_svc(const void *a, const void *b)
 {
@@ -82,7 +52,7 @@ cmp_svc(const void *a, const void *b)
 static struct ts_svc_info *
 services_sorted(long *n, int mounts_only)
 {
-	struct ts_svc_info *s = sh_services(n);
+	struct ts_svc_info *s = ts_services(n);
 	long k = 0;
 
 	if (!s)
@@ -430,7 +400,7 @@ list_mounts(FILE *out)
 {
 	long ns, nt;
 	struct ts_svc_info *s = services_sorted(&ns, 1);
-	struct ts_task_info *t = sh_tasks(&nt);
+	struct ts_task_info *t = ts_tasks(&nt);
 
 	for (long i = 0; s && t && i < ns; i++)
 		fprintf(out, "%s on %s (tid %ld)\n", s[i].name, task_name(t, nt, s[i].tid),
@@ -445,7 +415,7 @@ static int
 alive(long tid, int *status)
 {
 	long n;
-	struct ts_task_info *t = sh_tasks(&n);
+	struct ts_task_info *t = ts_tasks(&n);
 	int live = 0;
 
 	for (long i = 0; t && i < n; i++) {
@@ -610,7 +580,7 @@ b_ps(int argc, char **argv, FILE *out)
 
 	if (argc != 1)
 		return usage(argv[0]);
-	if (!(t = sh_tasks(&n)))
+	if (!(t = ts_tasks(&n)))
 		return sh_fail("ps", ENOMEM);
 	fprintf(out, "%6s %6s %5s %-7s %4s %9s %s\n", "TID", "PPID", "GROUP", "STATE", "HART",
 		"CPU(ms)", "NAME");
@@ -643,7 +613,7 @@ kill_named(const char *name)
 {
 	long n, found = 0;
 	int st = 0;
-	struct ts_task_info *t = sh_tasks(&n);
+	struct ts_task_info *t = ts_tasks(&n);
 
 	if (!t)
 		return sh_fail("kill", ENOMEM);

@@ -189,7 +189,7 @@ intr_ask(ts_addr con)
 		return 0;
 	q->opcode = OP_READ;
 	q->offset = CONSOLE_READ_INTR;
-	q->len = 1;
+	q->len = 0;	/* a plain console-protocol server refuses it */
 	return dux_request(con, q);
 }
 
@@ -206,7 +206,7 @@ intr_end(ts_addr con, uint64_t intr_id, long tid)
 	q->opcode = OP_READ;
 	q->offset = CONSOLE_READ_INTR_END;
 	q->handle = (uint64_t)tid;
-	q->len = 1;
+	q->len = 0;	/* a plain console-protocol server refuses it */
 	uint64_t end_id = dux_request(con, q), until = ts_now() + INTR_END_NS;
 	while ((intr_id || end_id) && ts_now() < until && dux_wait(INTR_END_NS) >= 0) {
 		while ((p = dux_recv())) {

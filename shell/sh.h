@@ -43,9 +43,6 @@ int sh_say(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * is given it receives the CPU time of the program. */
 int sh_run_argv(int argc, char **argv, FILE *out, uint64_t *cpu_ns);
 
-/* Snapshots from the kernel (malloc'd, free them): *n records. */
-struct ts_task_info *sh_tasks(long *n);
-struct ts_svc_info *sh_services(long *n);
 /* Flush every mounted volume (OP_FLUSH); 0 or 1 after reporting errors. */
 int sh_sync(void);
 /* Make sure the IPC area exists (after stdio chose its stream). */

@@ -463,19 +463,19 @@ serve(struct ts_packet *p)
 		dux_reply(p, -ERR_AGAIN, NULL, 0);
 		break;
 	case OP_READ:
-		if (!p->len || (p->flags & PKT_DATA_MASK)) {
-			dux_reply(p, -ERR_INVAL, NULL, 0);
-			break;
-		}
-		if (p->offset == CONSOLE_READ_INTR) {
+		if (!p->len && p->offset == CONSOLE_READ_INTR && !(p->flags & PKT_DATA_MASK)) {
 			if (intr_req)
 				intr_answer(0);
 			intr_req = p;
 			return;
 		}
-		if (p->offset == CONSOLE_READ_INTR_END) {
+		if (!p->len && p->offset == CONSOLE_READ_INTR_END) {
 			intr_end((ts_addr)p->handle);
 			dux_reply(p, 0, NULL, 0);
+			break;
+		}
+		if (!p->len || (p->flags & PKT_DATA_MASK)) {
+			dux_reply(p, -ERR_INVAL, NULL, 0);
 			break;
 		}
 		if (p->len > CONSOLE_READ_MAX)

@@ -21,6 +21,7 @@
  *
  * The console server (drivers/console) also delivers ^C to a shell, so it
  * can end its foreground program (docs/console.md):
+ * Both have len = 0, so a server without them (uart0) refuses them.
  *   OP_READ offset = CONSOLE_READ_INTR: held until a ^C (0x03) arrives on
  *             the input -> status 1; that ^C is then not given to readers.
  *             One is held at a time: a newer one answers the older with 0.

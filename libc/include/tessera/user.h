@@ -19,6 +19,10 @@ long ts_spawn_env(const char *prog, const char *const *argv, const char *const *
 		  long gid, unsigned flags);
 /* Spawn and wait; returns the exit status or a negative error. */
 long ts_run(const char *prog, const char *const *argv, long gid, unsigned flags);
+/* Snapshots from the kernel (libc/snapshot.c), malloc'd (free them): *n
+ * records; NULL when out of memory. */
+struct ts_task_info *ts_tasks(long *n);
+struct ts_svc_info *ts_services(long *n);
 /* The orderly way down (libc/sync.c). */
 #define TS_SYNC_NS	(10ull * 1000000000)	/* one volume's time to flush */
 /* OP_FLUSH to every mounted volume (services named "/..."), each call
