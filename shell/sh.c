@@ -245,9 +245,7 @@ wait_child(long tid, int *status, uint64_t *cpu_ns, int intr)
 		if (dux_wait(DUX_FOREVER) < 0)
 			break;
 		while ((p = dux_recv())) {
-			if ((p->flags & PKT_KERNEL) && p->handle == (uint64_t)tid &&
-			    ((p->opcode == OP_TERMINATE && !(p->flags & PKT_REPLY)) ||
-			     (p->opcode == OP_WATCH && (p->flags & PKT_REPLY) && p->status < 0)))
+			if (dux_watch_ended(p) == (ts_addr)tid)
 				done = 1;
 			else if (intr_id && (p->flags & PKT_REPLY) && p->id == intr_id) {
 				intr_id = 0;

@@ -237,10 +237,9 @@ events(uint64_t ns)
 
 	dux_wait(ns);
 	while ((p = dux_recv())) {
-		if ((p->flags & PKT_KERNEL) &&
-		    ((p->opcode == OP_TERMINATE && !(p->flags & PKT_REPLY)) ||
-		     (p->opcode == OP_WATCH && (p->flags & PKT_REPLY) && p->status < 0)))
-			child_ended((long)p->handle);
+		ts_addr dead = dux_watch_ended(p);
+		if (dead)
+			child_ended((long)dead);
 		dux_data_free(p);
 		dux_done(p);
 	}

@@ -277,10 +277,9 @@ restart_due(void)
 static void
 serve(struct ts_packet *req)
 {
-	if ((req->flags & PKT_KERNEL) &&
-	    ((req->opcode == OP_TERMINATE && !(req->flags & PKT_REPLY)) ||
-	     (req->opcode == OP_WATCH && (req->flags & PKT_REPLY) && req->status < 0)))
-		driver_ended((long)req->handle);
+	ts_addr dead = dux_watch_ended(req);
+	if (dead)
+		driver_ended((long)dead);
 	if (req->flags & (PKT_KERNEL | PKT_REPLY)) {
 		dux_done(req);
 		return;

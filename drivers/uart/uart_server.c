@@ -136,10 +136,9 @@ reader_ended(ts_addr dead)
 static void
 serve(struct ts_packet *req)
 {
-	if ((req->flags & PKT_KERNEL) &&
-	    ((req->opcode == OP_TERMINATE && !(req->flags & PKT_REPLY)) ||
-	     (req->opcode == OP_WATCH && (req->flags & PKT_REPLY) && req->status < 0)))
-		reader_ended((ts_addr)req->handle);
+	ts_addr dead = dux_watch_ended(req);
+	if (dead)
+		reader_ended(dead);
 	if (req->flags & (PKT_REPLY | PKT_KERNEL)) {
 		dux_done(req);	/* error completions of our replies, TERMINATE */
 		return;
