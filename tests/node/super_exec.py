@@ -46,8 +46,8 @@ def case_restart(c):
     """init restarts ramfs, fat, console and uart; the node is usable after each."""
     c.make_image(16, 16, [("/host.txt", b"from the host\n")])
     status, out = c.launch(
-        "echo t1 > /tmp/a; kill ramfs; sleep 0.5; echo t2 > /tmp/b; cat /tmp/b; ls /tmp; "
-        "echo d1 > /disk/d1; sync; kill fat; sleep 0.5; cat /disk/d1; cat /disk/host.txt; "
+        "echo t1 > /tmp/a; kill ramfs; sleep 2; echo t2 > /tmp/b; cat /tmp/b; ls /tmp; "
+        "echo d1 > /disk/d1; sync; kill fat; sleep 2; cat /disk/d1; cat /disk/host.txt; "
         "kill console; sleep 0.5; echo after-console; "
         "kill uart; sleep 0.5; echo after-uart; services", verbose=True)
     c.check(status == 0, "launch exit status %d, want 0" % status)
@@ -69,7 +69,7 @@ def case_blk_death(c):
     c.make_image(16, 16, [("/host.txt", b"from the host\n")])
     status, out = c.launch(
         "kill virtio-blk; ls /disk; echo st=$?; ls -l /disk; echo st=$?; cat /disk/host.txt; "
-        "echo st=$?; sleep 1; ls /disk; echo st=$?; cat /disk/host.txt; echo new > /disk/n; "
+        "echo st=$?; sleep 2; ls /disk; echo st=$?; cat /disk/host.txt; echo new > /disk/n; "
         "umount /disk; echo um=$?; mount blk0 /disk; echo mo=$?; cat /disk/n", verbose=True)
     c.check(status == 0, "launch exit status %d, want 0" % status)
     lines = [l.strip() for l in out.splitlines()]
@@ -93,7 +93,7 @@ def case_umount_dead(c):
     mount brings the volume back."""
     c.make_image(16, 16, [("/host.txt", b"from the host\n")])
     status, out = c.launch("echo x > /disk/x; kill virtio-blk; umount /disk; mount; "
-                           "sleep 1; mount blk0 /disk; echo mo=$?; cat /disk/host.txt",
+                           "sleep 2; mount blk0 /disk; echo mo=$?; cat /disk/host.txt",
                            verbose=True)
     c.check(status == 0, "launch exit status %d, want 0" % status)
     lines = [l.strip() for l in out.splitlines()]
