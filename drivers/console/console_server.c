@@ -56,6 +56,9 @@ static struct fbtext view;
 static struct fb_info fbi;
 static uint32_t *pixels;		/* MAPped framebuffer or our own copy */
 static int mapped;
+static struct ts_packet map_rep;	/* the OP_MAP reply: its pages are pixels */
+static const char *fb_name;		/* the framebuffer service (fb=) */
+static int fb_lost, reattaching;	/* no framebuffer came back; in gpu_reattach */
 
 /* Input: sources, typed bytes, held READs. */
 struct source {
@@ -112,6 +115,8 @@ call(ts_addr to, uint16_t op, uint64_t offset, const void *data, size_t len,
 	return dux_call(to, &req, rep, CALL_NS);
 }
 
+static void gpu_reattach(void);
+
 /* Send pixel rectangle r to the display and flush it. */
 static void
 gpu_push(const struct fbtext_rect *r)
@@ -131,8 +136,13 @@ gpu_push(const struct fbtext_rect *r)
 			dux_data_free(&rep);
 		}
 	}
-	call(out_tid, OP_FLUSH, FB_RECT(r->x, r->y, r->w, r->h), NULL, 0, &rep);
+	int rc = call(out_tid, OP_FLUSH, FB_RECT(r->x, r->y, r->w, r->h), NULL, 0, &rep);
 	dux_data_free(&rep);
+	if ((rc == -ERR_CLOSED || rc == -ERR_SRCH) && !reattaching) {
+		reattaching = 1;
+		gpu_reattach();
+		reattaching = 0;
+	}
 }
 
 /* Draw what changed since the last sync. */
@@ -142,25 +152,28 @@ gpu_sync(void)
 	struct term_damage d;
 	struct fbtext_rect r;
 
+	if (fb_lost)
+		return;
 	term_take_damage(&term, &d);
 	if (fbtext_render(&view, &term, &d, &r))
 		gpu_push(&r);
 }
 
-/* Map the whole framebuffer of server `fb` (OP_MAP): 0 and *px, or -ERR_*. */
+/* Map the whole framebuffer of server `fb` (OP_MAP): 0 and *px, or -ERR_*.
+ * The reply stays in map_rep (its pages are the mapping). */
 static int
 fb_map(ts_addr fb, const struct fb_info *fi, void **px)
 {
-	struct ts_packet rep;
-	int rc = call(fb, OP_MAP, 0, NULL, 0, &rep);
+	struct ts_packet *rep = &map_rep;
+	int rc = call(fb, OP_MAP, 0, NULL, 0, rep);
 
 	if (rc < 0)
 		return rc;
-	if ((rep.flags & PKT_DATA_MASK) != PKT_DATA_SHARE || rep.len < fi->size) {
-		dux_data_free(&rep);
+	if ((rep->flags & PKT_DATA_MASK) != PKT_DATA_SHARE || rep->len < fi->size) {
+		dux_data_free(rep);
 		return -ERR_IO;
 	}
-	*px = (void *)(uintptr_t)rep.data;
+	*px = (void *)(uintptr_t)rep->data;
 	return 0;
 }
 
@@ -181,9 +194,10 @@ input_is_keyboard(ts_addr tid)
 	return ii.kind == INPUT_KIND_KEYBOARD;
 }
 
-/* Map the framebuffer (OP_MAP) or keep a copy of our own. */
+/* Attach to framebuffer service `fb`: its INFO, checked, and its pixels
+ * mapped (OP_MAP) or a copy of our own.  0, or -1 after a log line. */
 static int
-gpu_setup(const char *fb)
+fb_attach(const char *fb)
 {
 	struct ts_packet rep;
 	long tid = wait_service(fb, CON_WAIT_NS);
@@ -215,20 +229,64 @@ gpu_setup(const char *fb)
 			return -1;
 		fbi.stride = fbi.width * 4;
 	}
+	view = (struct fbtext){ .font = &font, .px = pixels, .stride = fbi.stride / 4,
+		.fg = FG, .bg = BG, .cursor = 1 };
+	return 0;
+}
+
+/* Draw every cell of the terminal again and send the whole screen. */
+static void
+redraw_all(void)
+{
+	struct fbtext_rect all = { 0, 0, fbi.width, fbi.height };
+
+	for (size_t i = 0; i < (size_t)fbi.stride / 4 * fbi.height; i++)
+		pixels[i] = BG;
+	term_take_damage(&term, &(struct term_damage){ 0 });
+	fbtext_render(&view, &term, &(struct term_damage){ .x1 = term.cols, .y1 = term.rows },
+		      &all);
+	all = (struct fbtext_rect){ 0, 0, fbi.width, fbi.height };
+	gpu_push(&all);
+}
+
+/* The framebuffer server ended (the PCI server restarts the GPU driver):
+ * drop the old pixels, attach to the new server (same size) and draw the
+ * terminal again.  On failure the screen stays as it is (fb_lost). */
+static void
+gpu_reattach(void)
+{
+	uint32_t w = fbi.width, h = fbi.height;
+
+	if (mapped)
+		dux_data_free(&map_rep);
+	else
+		free(pixels);
+	pixels = NULL;
+	mapped = 0;
+	printf("console: %s ended; attaching again\n", fb_name);
+	if (fb_attach(fb_name) < 0 || fbi.width != w || fbi.height != h) {
+		printf("console: %s: no framebuffer of %ux%u back; output is dropped\n", fb_name,
+		       w, h);
+		fb_lost = 1;
+		return;
+	}
+	redraw_all();
+	printf("console: %s back (tid %lu)\n", fb_name, (unsigned long)out_tid);
+}
+
+/* Attach to the framebuffer and start the terminal on it. */
+static int
+gpu_setup(const char *fb)
+{
+	fb_name = fb;
+	if (fb_attach(fb) < 0)
+		return -1;
 	unsigned cols = fbi.width / font.width, rows = fbi.height / font.height;
 	uint8_t *cells = malloc((size_t)cols * rows);
 	if (!cells)
 		return -1;
 	term_init(&term, cols, rows, cells);
-	view = (struct fbtext){ .font = &font, .px = pixels, .stride = fbi.stride / 4,
-		.fg = FG, .bg = BG, .cursor = 1 };
-	for (size_t i = 0; i < (size_t)fbi.stride / 4 * fbi.height; i++)
-		pixels[i] = BG;
-	struct fbtext_rect all = { 0, 0, fbi.width, fbi.height };
-	term_take_damage(&term, &(struct term_damage){ 0 });
-	fbtext_render(&view, &term, &(struct term_damage){ .x1 = cols, .y1 = rows }, &all);
-	all = (struct fbtext_rect){ 0, 0, fbi.width, fbi.height };
-	gpu_push(&all);
+	redraw_all();
 	printf("console: %s %ux%u, %ux%u cells of %ux%u, %s\n", fb, fbi.width, fbi.height,
 	       cols, rows, font.width, font.height, mapped ? "mapped" : "copied");
 	return 0;

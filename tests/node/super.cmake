@@ -17,3 +17,12 @@ if(NOT TESSERA_GUEST)
 		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/super_intr.py
 		EXPECT "^st=130" "^wc=130" "^prompt=130" "^reconnected")
 endif()
+# console=gpu: the GPU and keyboard drivers are killed and restarted by the
+# PCI server; the console attaches again; ^C on the keyboard (super_gpu.py).
+if(NOT TESSERA_GUEST)
+	tessera_node_test(NAME super_gpu PROGRAM init KERNEL_ARGS console=gpu SMP 2 TIMEOUT 120
+		QEMU_ARGS -device virtio-gpu-pci,xres=800,yres=600 -device virtio-keyboard-pci
+		QMP_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/super_gpu.py
+		EXPECT "console: gpu0 back" "console: input input0 back"
+			"pci: restart 00:0.\\.0 -> driver virtio-gpu \\(started")
+endif()
