@@ -76,6 +76,7 @@ static struct ts_packet *pending[PENDING_MAX];
 static unsigned pend_head, pend_count;
 static uint8_t read_buf[CONSOLE_READ_MAX];	/* a READ reply's data until flushed */
 static struct ts_packet *intr_req;	/* held OP_READ CONSOLE_READ_INTR, or NULL */
+static ts_addr intr_owner;		/* the task that sent the last one */
 static struct console_info info_buf;
 
 static const char *
@@ -525,10 +526,12 @@ serve(struct ts_packet *p)
 			if (intr_req)
 				intr_answer(0);
 			intr_req = p;
+			intr_owner = p->addr;
 			return;
 		}
 		if (!p->len && p->offset == CONSOLE_READ_INTR_END) {
-			intr_end((ts_addr)p->handle);
+			if (p->addr == intr_owner)	/* only the task that asked */
+				intr_end((ts_addr)p->handle);
 			dux_reply(p, 0, NULL, 0);
 			break;
 		}

@@ -28,7 +28,8 @@
  *   OP_READ offset = CONSOLE_READ_INTR_END, handle = a task that ended
  *             (or 0): answers the held INTR request with 0, drops the held
  *             READs of that task (their replies would take typed bytes to
- *             a dead task) -> status 0.
+ *             a dead task) -> status 0.  From a task other than the one
+ *             that sent the last INTR request it changes nothing.
  *
  * Input the server receives while nobody reads is kept (CONSOLE_RX_BUFFER
  * bytes); what does not fit is dropped and counted in rx_overruns.
