@@ -314,16 +314,17 @@ init_ended(struct task *t, int status)
 {
 	static int shutting_down;
 	int code = status == 0 ? 0 : 98;
-	char arg[4] = { (char)('0' + code / 10), (char)('0' + code % 10), 0, 0 };
+	const char *arg = code ? "98" : "0";
 
 	if (shutting_down || !svc_any_mount()) {
 		printk("%s (%s) ended with status %d: powering off\n",
 		       shutting_down ? "shutdown" : "init", t->name, status);
-		platform_poweroff(shutting_down ? status : code);
+		/* shutdown's own status (0..255) when it ends instead of
+		 * powering off itself. */
+		platform_poweroff(shutting_down && status >= 0 && status < 256 ? status : code);
 	}
 	shutting_down = 1;
-	long tid = task_spawn("shutdown", code ? arg : "0", code ? 3 : 2, NULL, group_root(), 1,
-			      0, 0);
+	long tid = task_spawn("shutdown", arg, strlen(arg) + 1, NULL, group_root(), 1, 0, 0);
 	if (tid < 0) {
 		printk("init (%s) ended with status %d: no shutdown program (%s): powering off\n",
 		       t->name, status, ts_strerror(tid));
