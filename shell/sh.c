@@ -178,10 +178,10 @@ spawn_file(char **argv, unsigned flags, int *err)
 	return r;
 }
 
-/* Ask the console for ^C while a program runs (proto_console.h); the
+/* Ask the console for ^C while program `tid` runs (proto_console.h); the
  * request's id, or 0 (no console). */
 static uint64_t
-intr_ask(ts_addr con)
+intr_ask(ts_addr con, long tid)
 {
 	struct ts_packet *q = con ? dux_alloc() : NULL;
 
@@ -189,6 +189,7 @@ intr_ask(ts_addr con)
 		return 0;
 	q->opcode = OP_READ;
 	q->offset = CONSOLE_READ_INTR;
+	q->handle = (uint64_t)tid;
 	q->len = 0;	/* a plain console-protocol server refuses it */
 	return dux_request(con, q);
 }
@@ -239,7 +240,7 @@ wait_child(long tid, int *status, uint64_t *cpu_ns, int intr)
 		return sys_task_wait(tid, status);
 	}
 	long con = intr ? dux_lookup("console") : -1;
-	uint64_t intr_id = con > 0 ? intr_ask((ts_addr)con) : 0;
+	uint64_t intr_id = con > 0 ? intr_ask((ts_addr)con, tid) : 0;
 	sys_task_start(tid);
 	while (!done) {
 		if (dux_wait(DUX_FOREVER) < 0)

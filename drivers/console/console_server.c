@@ -77,6 +77,7 @@ static unsigned pend_head, pend_count;
 static uint8_t read_buf[CONSOLE_READ_MAX];	/* a READ reply's data until flushed */
 static struct ts_packet *intr_req;	/* held OP_READ CONSOLE_READ_INTR, or NULL */
 static ts_addr intr_owner;		/* the task that sent the last one */
+static ts_addr intr_victim;		/* the task a ^C ended, until INTR_END */
 static struct console_info info_buf;
 
 static const char *
@@ -397,15 +398,13 @@ intr_answer(int status)
 	intr_req = NULL;
 }
 
-/* OP_READ CONSOLE_READ_INTR_END: the held ^C request is answered 0; held
- * READs of task `dead` are dropped (answered -ERR_CLOSED). */
+/* Held READs of task `dead` are answered -ERR_CLOSED and dropped: their
+ * replies would take typed bytes to a task that ends. */
 static void
-intr_end(ts_addr dead)
+drop_reads(ts_addr dead)
 {
 	unsigned kept = 0;
 
-	if (intr_req)
-		intr_answer(0);
 	for (unsigned i = 0; i < pend_count; i++) {
 		struct ts_packet *r = pending[(pend_head + i) % PENDING_MAX];
 		if (dead && r->addr == dead) {
@@ -416,6 +415,30 @@ intr_end(ts_addr dead)
 		pending[(pend_head + kept++) % PENDING_MAX] = r;
 	}
 	pend_count = kept;
+}
+
+/* OP_READ CONSOLE_READ_INTR_END: the held ^C request is answered 0, held
+ * READs of task `dead` are dropped, READs are taken again from the task a
+ * ^C ended. */
+static void
+intr_end(ts_addr dead)
+{
+	if (intr_req)
+		intr_answer(0);
+	drop_reads(dead);
+	intr_victim = 0;
+}
+
+/* ^C with a held INTR request: the shell ends the task named in it (its
+ * foreground program); until INTR_END, that task's READs get nothing of
+ * what is typed next. */
+static void
+intr_fire(void)
+{
+	intr_victim = (ts_addr)intr_req->handle;
+	intr_answer(1);
+	if (intr_victim)
+		drop_reads(intr_victim);
 }
 
 /* A reply from an input source: its bytes join the queue (the oldest
@@ -438,7 +461,7 @@ source_reply(const struct ts_packet *p)
 		size_t n = (p->flags & PKT_DATA_MASK) ? p->len : 0;
 		for (size_t k = 0; k < n && inq_tail - inq_head < INQ; k++) {
 			if (b[k] == CONSOLE_INTR_BYTE && intr_req) {
-				intr_answer(1);	/* the shell ends its program */
+				intr_fire();	/* the shell ends its program */
 				continue;
 			}
 			inq[inq_tail++ % INQ] = b[k];
@@ -537,6 +560,10 @@ serve(struct ts_packet *p)
 		}
 		if (!p->len || (p->flags & PKT_DATA_MASK)) {
 			dux_reply(p, -ERR_INVAL, NULL, 0);
+			break;
+		}
+		if (intr_victim && p->addr == intr_victim) {
+			dux_reply(p, -ERR_CLOSED, NULL, 0);	/* being ended by ^C */
 			break;
 		}
 		if (p->len > CONSOLE_READ_MAX)

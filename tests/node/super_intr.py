@@ -20,8 +20,7 @@ def run(node):
     # typed next reaches the shell whole.
     node.serial_write("wc\r")
     time.sleep(2)
-    node.serial_write("\x03")
-    node.serial_write("echo wc=$?\r")
+    node.serial_write("\x03echo wc=$?\r")      # one chunk: the race at its worst
     node.wait_for(r"^wc=130$", 30)
     # ^C at the prompt still drops the line (the line editor's).
     node.serial_write("echo dropped\x03echo prompt=$?\r")

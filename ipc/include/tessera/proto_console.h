@@ -22,8 +22,10 @@
  * The console server (drivers/console) also delivers ^C to a shell, so it
  * can end its foreground program (docs/console.md):
  * Both have len = 0, so a server without them (uart0) refuses them.
- *   OP_READ offset = CONSOLE_READ_INTR: held until a ^C (0x03) arrives on
- *             the input -> status 1; that ^C is then not given to readers.
+ *   OP_READ offset = CONSOLE_READ_INTR, handle = the foreground task:
+ *             held until a ^C (0x03) arrives on the input -> status 1; that
+ *             ^C is then not given to readers, and until INTR_END the
+ *             task's READs are answered -ERR_CLOSED (it is being ended).
  *             One is held at a time: a newer one answers the older with 0.
  *   OP_READ offset = CONSOLE_READ_INTR_END, handle = a task that ended
  *             (or 0): answers the held INTR request with 0, drops the held
