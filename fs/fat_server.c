@@ -46,7 +46,8 @@ struct session {
 };
 
 static struct fat_vol vol;
-static ts_addr blk;
+static ts_addr blk;                     /* 0: the block server ended */
+static const char *blk_name;            /* its service (blk=) */
 static uint32_t blk_size;
 static uint64_t blk_hold;               /* our BLK_OPEN_WRITE session */
 static struct ofile ofiles[MAX_OPEN];
@@ -74,6 +75,29 @@ static uint64_t dir_gen = 1, cursor_tick;
 static uint8_t iobuf[FILE_IO_MAX] __attribute__((aligned(TS_PAGE_SIZE)));
 
 /*
+ * The block server ended (its driver crashed; the PCI server restarts it):
+ * look its service up again.  1 when a new task serves it (the request may
+ * be sent again), else 0: requests fail (-ERR_IO to the client) until it is
+ * back.  Geometry is not asked again: it is the same device.
+ */
+static int
+blk_reopen(void)
+{
+	long tid = dux_lookup(blk_name);
+
+	if (tid < 0 || (ts_addr)tid == blk) {
+		if (blk)
+			printf("fat: %s (tid %lu) ended: requests fail until it is back\n",
+			       blk_name, (unsigned long)blk);
+		blk = 0;
+		return 0;
+	}
+	blk = (ts_addr)tid;
+	printf("fat: %s back (tid %ld)\n", blk_name, tid);
+	return 1;
+}
+
+/*
  * One block request and its reply.  No timeout: a dead block server ends
  * the call with -ERR_CLOSED, and under -icount with sleep=off a deadline
  * would be reached while the host is still doing the I/O.  Failures are
@@ -82,8 +106,10 @@ static uint8_t iobuf[FILE_IO_MAX] __attribute__((aligned(TS_PAGE_SIZE)));
 static int
 blk_call(struct ts_packet *req, struct ts_packet *rep)
 {
-	int rc = dux_call(blk, req, rep, DUX_FOREVER);
+	int rc = blk ? dux_call(blk, req, rep, DUX_FOREVER) : -ERR_CLOSED;
 
+	if ((rc == -ERR_CLOSED || rc == -ERR_SRCH) && blk_reopen())
+		rc = dux_call(blk, req, rep, DUX_FOREVER);
 	if (rc < 0)
 		printf("fat: blk_call: op %u offset %llu len %llu: %s\n",
 		       (unsigned)req->opcode, (unsigned long long)req->offset,
@@ -882,6 +908,14 @@ handle(struct ts_packet *req)
 		return;
 	case OP_FLUSH:
 		rc = fat_flush(&vol);
+		if (rc < 0 && req->offset == FILE_FLUSH_UNMOUNT && blk == 0) {
+			/* The device is gone: release the mount point anyway
+			 * (what was not written is lost, as at a crash); an end
+			 * asked for, so status 0 (init does not restart it). */
+			printf("fat: unmounted without %s: unwritten data lost\n", blk_name);
+			reply(req, -ERR_CLOSED, 0, NULL, 0);
+			exit(0);
+		}
 		if (rc == 0 && req->offset == FILE_FLUSH_UNMOUNT) {
 			rc = fat_unmount(&vol);
 			blk_release();
@@ -1018,6 +1052,7 @@ main(int argc, char **argv)
 		else if (strncmp(argv[i], "name=", 5) == 0)
 			name = argv[i] + 5;
 	}
+	blk_name = blkname;
 	if (blkname == NULL || name == NULL || name[0] != '/') {
 		printf("fat: usage: fat blk=<block service> name=/<mount point>\n");
 		return 1;

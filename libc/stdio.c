@@ -17,8 +17,12 @@
  * (the shell created or emptied it); stderr stays where it was.
  * Console output is line buffered: sent as one OP_WRITE (COPY) at '\n', when
  * the buffer is full, on fflush, before a read from stdin, and at exit;
- * "\n" goes as it is.  If the console fails (it died), output falls back to
- * the log for the rest of the program.
+ * "\n" goes as it is.  If the console server ends (a request fails with
+ * -ERR_CLOSED or -ERR_SRCH), the service is looked up again, waiting up
+ * to REOPEN_NS for init to restart it, and the request is sent again: a
+ * program, and the shell, outlive a console restart.  If it does not come
+ * back, output falls back to the log for the rest of the program and
+ * input is at its end.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +32,7 @@
 #include <dux/dux.h>
 #include <tessera/errors.h>
 #include <tessera/proto_console.h>
+#include <tessera/user.h>
 #include "libc.h"
 
 #define CONSOLE_SERVICE	"console"
@@ -35,6 +40,8 @@
 #define CON_OUT		1024	/* console: bytes buffered before a WRITE */
 #define CON_IN		256	/* console: bytes asked per READ */
 #define CTRL_D		0x04	/* at the start of a read: end of input */
+#define REOPEN_NS	(3000ull * 1000000)	/* a lost console is waited for */
+#define REOPEN_POLL_NS	(10ull * 1000000)
 
 enum mode { MODE_UNDECIDED, MODE_LOG, MODE_CONSOLE };
 
@@ -106,6 +113,25 @@ libc_stdio_is_console(void)
 	return mode == MODE_CONSOLE;
 }
 
+/* A request to the console failed with `err`: if its server ended, find
+ * the service again (a new task), waiting up to REOPEN_NS.  1 when the
+ * request may be sent again, else 0. */
+static int
+console_reopen(int err)
+{
+	if (err != -ERR_CLOSED && err != -ERR_SRCH)
+		return 0;
+	for (uint64_t end = ts_now() + REOPEN_NS;; sys_sleep(REOPEN_POLL_NS)) {
+		long tid = sys_svc_lookup(CONSOLE_SERVICE, strlen(CONSOLE_SERVICE));
+		if (tid >= 0 && (ts_addr)tid != console && tid != sys_task_self()) {
+			console = (ts_addr)tid;
+			return 1;
+		}
+		if (ts_now() >= end)
+			return 0;
+	}
+}
+
 /* Send [p, p+n) to the console; 0, or -ERR_* (then the log takes over). */
 static int
 console_send(const char *p, size_t n)
@@ -142,7 +168,10 @@ libc_stdio_flush(void)
 	file_flush();
 	if (!out_len)
 		return;
-	if (mode == MODE_CONSOLE && console_send(out, out_len) < 0) {
+	int r = mode == MODE_CONSOLE ? console_send(out, out_len) : 0;
+	if (r < 0 && console_reopen(r))
+		r = console_send(out, out_len);
+	if (r < 0) {
 		mode = MODE_LOG;
 		if (out[out_len - 1] == '\n')
 			out_len--;
@@ -233,6 +262,8 @@ console_read(char *buf, size_t n)
 		n = CONSOLE_READ_MAX;
 	struct ts_packet req = { .opcode = OP_READ, .len = n }, rep;
 	int r = libc_call(console, &req, &rep);
+	if (r < 0 && console_reopen(r))
+		r = libc_call(console, &req, &rep);
 	if (r > 0 && ((size_t)r > n || rep.len < (size_t)r))
 		r = -ERR_IO;
 	if (r > 0)

@@ -35,36 +35,6 @@ usage(const char *name)
 	return SH_ST_USAGE;
 }
 
-/* ---- Kernel snapshots ---- */
-
-struct ts_task_info *
-sh_tasks(long *n)
-{
-	for (long room = sys_task_list(NULL, 0) + 8;; room *= 2) {
-		struct ts_task_info *t = malloc((size_t)room * sizeof(*t));
-		if (!t)
-			return NULL;
-		*n = sys_task_list(t, (size_t)room * sizeof(*t));
-		if (*n <= room)
-			return t;
-		free(t);
-	}
-}
-
-struct ts_svc_info *
-sh_services(long *n)
-{
-	for (long room = sys_svc_list(NULL, 0) + 8;; room *= 2) {
-		struct ts_svc_info *s = malloc((size_t)room * sizeof(*s));
-		if (!s)
-			return NULL;
-		*n = sys_svc_list(s, (size_t)room * sizeof(*s));
-		if (*n <= room)
-			return s;
-		free(s);
-	}
-}
-
 static int
 cmp_svc(const void *a, const void *b)
 {
@@ -76,7 +46,7 @@ cmp_svc(const void *a, const void *b)
 static struct ts_svc_info *
 services_sorted(long *n, int mounts_only)
 {
-	struct ts_svc_info *s = sh_services(n);
+	struct ts_svc_info *s = ts_services(n);
 	long k = 0;
 
 	if (!s)
@@ -175,8 +145,9 @@ root_mounts(struct ls_ent *e, size_t *n, size_t max)
 	free(s);
 }
 
-/* Print one entry; st NULL: stat path first (-l only). */
-static void
+/* One line of ls; 0, or 1 after a message when -l cannot stat it.
+ * st NULL: stat path first (-l only). */
+static int
 ls_entry(FILE *out, const char *path, const char *name, const struct stat *st, int longfmt)
 {
 	struct stat sb;
@@ -184,12 +155,10 @@ ls_entry(FILE *out, const char *path, const char *name, const struct stat *st, i
 
 	if (!longfmt) {
 		fprintf(out, "%s\n", name);
-		return;
+		return 0;
 	}
-	if (!st && stat(path, &sb) < 0) {
-		sh_fail(path, errno);
-		return;
-	}
+	if (!st && stat(path, &sb) < 0)
+		return sh_fail(path, errno);
 	if (!st)
 		st = &sb;
 	time_t t = st->st_mtime;
@@ -200,6 +169,7 @@ ls_entry(FILE *out, const char *path, const char *name, const struct stat *st, i
 		snprintf(when, sizeof(when), "?");
 	fprintf(out, "%c %10llu %s %s\n", S_ISDIR(st->st_mode) ? 'd' : '-',
 		(unsigned long long)(S_ISDIR(st->st_mode) ? 0 : st->st_size), when, name);
+	return 0;
 }
 
 /* List dir; -l takes type, size and time from the listing (OP_LIST
@@ -250,7 +220,7 @@ ls_dir(FILE *out, const char *dir, int longfmt)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s%s%s", dir,
 			 dir[strlen(dir) - 1] == '/' ? "" : "/", e[i].name);
-		ls_entry(out, path, e[i].name, e[i].have_st ? &e[i].st : NULL, longfmt);
+		st |= ls_entry(out, path, e[i].name, e[i].have_st ? &e[i].st : NULL, longfmt);
 		free(e[i].name);
 	}
 	free(e);
@@ -275,7 +245,7 @@ b_ls(int argc, char **argv, FILE *out)
 			continue;
 		}
 		if (!S_ISDIR(sb.st_mode)) {
-			ls_entry(out, argv[i], argv[i], &sb, longfmt);
+			st |= ls_entry(out, argv[i], argv[i], &sb, longfmt);
 			continue;
 		}
 		if (argc - first > 1)
@@ -498,7 +468,7 @@ list_mounts(FILE *out)
 {
 	long ns, nt;
 	struct ts_svc_info *s = services_sorted(&ns, 1);
-	struct ts_task_info *t = sh_tasks(&nt);
+	struct ts_task_info *t = ts_tasks(&nt);
 
 	for (long i = 0; s && t && i < ns; i++)
 		fprintf(out, "%s on %s (tid %ld)\n", s[i].name, task_name(t, nt, s[i].tid),
@@ -513,7 +483,7 @@ static int
 alive(long tid, int *status)
 {
 	long n;
-	struct ts_task_info *t = sh_tasks(&n);
+	struct ts_task_info *t = ts_tasks(&n);
 	int live = 0;
 
 	for (long i = 0; t && i < n; i++) {
@@ -584,13 +554,18 @@ b_umount(int argc, char **argv, FILE *out)
 	dux_set_name(&req, "/", 1);
 	int r = dux_call((ts_addr)tid, &req, &rep, UNMOUNT_NS);
 	dux_data_free(&rep);
-	if (r < 0)
+	if (r < 0 && r != -ERR_CLOSED)
 		return sh_say(1, "umount: %s: %s", path, ts_strerror(r));
+	/* -ERR_CLOSED: the server ended without flushing (its device is
+	 * gone); the mount point is released all the same. */
 	for (int i = 0; i < 500 && sys_svc_lookup(path, strlen(path)) == tid; i++)
 		sys_sleep(10 * MS);
 	if (sys_svc_lookup(path, strlen(path)) == tid)
 		return sh_say(1, "umount: %s: the server is still there", path);
 	sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+	if (r < 0)
+		return sh_say(1, "umount: %s: unmounted, but its device was gone: unwritten data "
+			      "lost", path);
 	return 0;
 }
 
@@ -636,28 +611,17 @@ b_df(int argc, char **argv, FILE *out)
 	return st;
 }
 
+static void
+sync_report(const char *mount, int err)
+{
+	sh_say(1, "sync: %s: %s", mount, ts_strerror(err));
+}
+
 /* OP_FLUSH to every mounted volume: what it wrote is on its device. */
 int
 sh_sync(void)
 {
-	long n;
-	int st = 0;
-	struct ts_svc_info *s = services_sorted(&n, 1);
-
-	if (!s || sh_ipc() < 0) {
-		free(s);
-		return sh_say(1, "sync: %s", ts_strerror(-ERR_NOMEM));
-	}
-	for (long i = 0; i < n; i++) {
-		struct ts_packet req = { .opcode = OP_FLUSH }, rep;
-		dux_set_name(&req, "/", 1);
-		int r = dux_call((ts_addr)s[i].tid, &req, &rep, UNMOUNT_NS);
-		dux_data_free(&rep);
-		if (r < 0)
-			st = sh_say(1, "sync: %s: %s", s[i].name, ts_strerror(r));
-	}
-	free(s);
-	return st;
+	return ts_sync_mounts(UNMOUNT_NS, sync_report) < 0 ? 1 : 0;
 }
 
 static int
@@ -687,7 +651,7 @@ b_ps(int argc, char **argv, FILE *out)
 
 	if (argc != 1)
 		return usage(argv[0]);
-	if (!(t = sh_tasks(&n)))
+	if (!(t = ts_tasks(&n)))
 		return sh_fail("ps", ENOMEM);
 	fprintf(out, "%6s %6s %5s %-7s %4s %9s %s\n", "TID", "PPID", "GROUP", "STATE", "HART",
 		"CPU(ms)", "NAME");
@@ -698,6 +662,41 @@ b_ps(int argc, char **argv, FILE *out)
 			t[i].flags & TS_TASKF_PRIV ? " *" : "");
 	free(t);
 	return 0;
+}
+
+/* Kill task `tid` and reap it if it is the shell's child; 0 or 1 after a
+ * message naming `what`. */
+static int
+kill_one(const char *what, long tid)
+{
+	long r = sys_task_kill(tid);
+
+	if (r < 0)
+		return sh_say(1, "kill: %s: %s", what, ts_strerror((int)r));
+	sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+	return 0;
+}
+
+/* Kill every live task named `name` (not the shell itself); 0, or 1 when
+ * none is found or a kill fails. */
+static int
+kill_named(const char *name)
+{
+	long n, found = 0;
+	int st = 0;
+	struct ts_task_info *t = ts_tasks(&n);
+
+	if (!t)
+		return sh_fail("kill", ENOMEM);
+	for (long i = 0; i < n; i++) {
+		if (strcmp(t[i].name, name) || t[i].state == TS_TASK_ZOMBIE ||
+		    t[i].tid == sys_task_self())
+			continue;
+		found++;
+		st |= kill_one(name, t[i].tid);
+	}
+	free(t);
+	return found ? st : sh_say(1, "kill: %s: no such task", name);
 }
 
 static int
@@ -711,18 +710,30 @@ b_kill(int argc, char **argv, FILE *out)
 	for (int i = 1; i < argc; i++) {
 		char *end;
 		long tid = strtol(argv[i], &end, 0);
-		if (*end || tid <= 0) {
+		if (argv[i][0] >= 'a' && argv[i][0] <= 'z')
+			st |= kill_named(argv[i]);
+		else if (*end || tid <= 0)
 			st = sh_say(1, "kill: %s: not a task id", argv[i]);
-			continue;
-		}
-		long r = sys_task_kill(tid);
-		if (r < 0) {
-			st = sh_say(1, "kill: %s: %s", argv[i], ts_strerror((int)r));
-			continue;
-		}
-		sys_task_wait(tid, NULL);	/* reap it if it is the shell's child */
+		else
+			st |= kill_one(argv[i], tid);
 	}
 	return st;
+}
+
+/* sleep SECONDS (a decimal fraction is allowed: 0.25). */
+static int
+b_sleep(int argc, char **argv, FILE *out)
+{
+	(void)out;
+	if (argc != 2)
+		return usage(argv[0]);
+	char *end;
+	double s = strtod(argv[1], &end);
+	if (*end || end == argv[1] || s < 0 || s > 86400)
+		return sh_say(1, "sleep: %s: not a number of seconds", argv[1]);
+	fflush(stdout);
+	sys_sleep((uint64_t)(s * 1e9));
+	return 0;
 }
 
 static int
@@ -781,9 +792,8 @@ b_poweroff(int argc, char **argv, FILE *out)
 {
 	(void)out;
 	int st = argc > 1 ? atoi(argv[1]) : 0;
-	sh_sync();
 	fflush(stdout);
-	long r = sys_poweroff(st);
+	long r = ts_shutdown(st);	/* flushes every volume first */
 	return sh_say(1, "poweroff: %s", ts_strerror((int)r));
 }
 
@@ -838,7 +848,8 @@ const struct builtin sh_builtins[] = {
 	{ "df", b_df, "df" },
 	{ "sync", b_sync, "sync" },
 	{ "ps", b_ps, "ps" },
-	{ "kill", b_kill, "kill TID..." },
+	{ "kill", b_kill, "kill TID|NAME..." },
+	{ "sleep", b_sleep, "sleep SECONDS" },
 	{ "services", b_services, "services" },
 	{ "time", b_time, "time COMMAND [ARG...]" },
 	{ "env", b_env, "env" },

@@ -26,12 +26,14 @@
 #include <dux/dux.h>
 #include <shell/ledit.h>
 #include <shell/parse.h>
+#include <tessera/proto_console.h>
 #include <tessera/user.h>
 #include "sh.h"
 
 #define SCRIPT_MAX	(1u << 20)	/* bytes of a script file */
 #define ENV_SEP		"\x01"		/* libc's argument/environment separator */
 #define IPC_RING	16
+#define INTR_END_NS	(2000ull * 1000000)	/* the console's answers to INTR_END */
 
 extern char **environ;
 
@@ -176,42 +178,104 @@ spawn_file(char **argv, unsigned flags, int *err)
 	return r;
 }
 
-/* Wait for child `tid` (spawned stopped) through a TERMINATE watch, so that
- * it is still a zombie when the shell looks at its CPU time.  The watch is
- * flushed to the kernel before the child starts: a watch on a task that
- * already ended is refused (-ERR_SRCH) and would never fire. */
+/* Ask the console for ^C while program `tid` runs (proto_console.h); the
+ * request's id, or 0 (no console). */
+static uint64_t
+intr_ask(ts_addr con, long tid)
+{
+	struct ts_packet *q = con ? dux_alloc() : NULL;
+
+	if (!q)
+		return 0;
+	q->opcode = OP_READ;
+	q->offset = CONSOLE_READ_INTR;
+	q->handle = (uint64_t)tid;
+	q->len = 0;	/* a plain console-protocol server refuses it */
+	return dux_request(con, q);
+}
+
+/* The program ended: the console stops waiting for ^C (the held request is
+ * answered) and drops READs the dead task left.  Waits (bounded) for both
+ * replies, so none is left for a later wait. */
+static void
+intr_end(ts_addr con, uint64_t intr_id, long tid)
+{
+	struct ts_packet *q = dux_alloc(), *p;
+
+	if (!q)
+		return;
+	q->opcode = OP_READ;
+	q->offset = CONSOLE_READ_INTR_END;
+	q->handle = (uint64_t)tid;
+	q->len = 0;	/* a plain console-protocol server refuses it */
+	uint64_t end_id = dux_request(con, q), until = ts_now() + INTR_END_NS;
+	while ((intr_id || end_id) && ts_now() < until && dux_wait(INTR_END_NS) >= 0) {
+		while ((p = dux_recv())) {
+			if ((p->flags & PKT_REPLY) && p->id == intr_id)
+				intr_id = 0;
+			if ((p->flags & PKT_REPLY) && p->id == end_id)
+				end_id = 0;
+			dux_data_free(p);
+			dux_done(p);
+		}
+	}
+}
+
+/*
+ * Wait for child `tid` (spawned stopped) through a TERMINATE watch, so that
+ * it is still a zombie when the shell looks at its CPU time (cpu_ns, may be
+ * NULL).  The watch is flushed to the kernel before the child starts: a
+ * watch on a task that already ended is refused (-ERR_SRCH) and would never
+ * fire.  With `intr`, the console's ^C ends the child: its status is then
+ * SH_ST_INTR.
+ */
 static long
-wait_timed(long tid, int *status, uint64_t *cpu_ns)
+wait_child(long tid, int *status, uint64_t *cpu_ns, int intr)
 {
 	struct ts_packet *p;
-	int done = 0;
+	int done = 0, killed = 0;
 
 	if (sh_ipc() < 0 || dux_watch((ts_addr)tid) < 0 || dux_flush() < 0) {
 		sys_task_start(tid);
 		return sys_task_wait(tid, status);
 	}
+	long con = intr ? dux_lookup("console") : -1;
+	uint64_t intr_id = con > 0 ? intr_ask((ts_addr)con, tid) : 0;
 	sys_task_start(tid);
 	while (!done) {
 		if (dux_wait(DUX_FOREVER) < 0)
 			break;
 		while ((p = dux_recv())) {
-			if ((p->flags & PKT_KERNEL) && p->handle == (uint64_t)tid &&
-			    ((p->opcode == OP_TERMINATE && !(p->flags & PKT_REPLY)) ||
-			     (p->opcode == OP_WATCH && (p->flags & PKT_REPLY) && p->status < 0)))
+			if (dux_watch_ended(p) == (ts_addr)tid)
 				done = 1;
+			else if (intr_id && (p->flags & PKT_REPLY) && p->id == intr_id) {
+				intr_id = 0;
+				if (p->status > 0 && sys_task_kill(tid) == 0)
+					killed = 1;
+			}
 			dux_data_free(p);
 			dux_done(p);
 		}
 	}
-	long c = sys_info(INFO_TASK_CPU_NS, tid);
-	*cpu_ns = c > 0 ? (uint64_t)c : 0;
-	return sys_task_wait(tid, status);
+	if (con > 0)
+		intr_end((ts_addr)con, intr_id, tid);
+	if (cpu_ns) {
+		long c = sys_info(INFO_TASK_CPU_NS, tid);
+		*cpu_ns = c > 0 ? (uint64_t)c : 0;
+	}
+	long r = sys_task_wait(tid, status);
+	if (r >= 0 && killed && *status == -ERR_KILLED) {
+		fputs("^C\n", stdout);
+		*status = SH_ST_INTR;
+	}
+	return r;
 }
 
 static int
 run_program(char **argv, uint64_t *cpu_ns)
 {
-	unsigned flags = cpu_ns ? SPAWN_STOPPED : 0;
+	int watched = cpu_ns || sh.interactive;
+	unsigned flags = watched ? SPAWN_STOPPED : 0;
 	int ferr = 0;
 	long tid;
 
@@ -232,7 +296,8 @@ run_program(char **argv, uint64_t *cpu_ns)
 		return sh_say(SH_ST_NOEXEC, "%s: %s", argv[0], ts_strerror((int)tid));
 	}
 	int status = 0;
-	long r = cpu_ns ? wait_timed(tid, &status, cpu_ns) : sys_task_wait(tid, &status);
+	long r = watched ? wait_child(tid, &status, cpu_ns, sh.interactive)
+			 : sys_task_wait(tid, &status);
 	if (r < 0)
 		return sh_say(1, "%s: wait: %s", argv[0], ts_strerror((int)r));
 	if (status < 0)
@@ -429,5 +494,6 @@ main(int argc, char **argv)
 		sh_sync();
 		return sh.status;
 	}
+	sh.interactive = isatty(0);
 	return interactive();
 }

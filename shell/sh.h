@@ -13,13 +13,14 @@
 #define SH_ST_USAGE	2	/* syntax error, bad usage of a built-in */
 #define SH_ST_NOEXEC	126	/* found but not runnable */
 #define SH_ST_NOTFOUND	127	/* no such program */
-#define SH_ST_INTR	130	/* line dropped with ^C */
+#define SH_ST_INTR	130	/* line dropped, or program ended, with ^C */
 
 #define SH_PATH_MAX	4096	/* bytes of a path the shell builds, NUL included */
 
 struct sh_state {
 	int status;		/* $? */
 	int exiting;		/* `exit` ran: stop after this command */
+	int interactive;	/* on the console: ^C ends the foreground program */
 };
 extern struct sh_state sh;
 
@@ -44,9 +45,6 @@ int sh_say(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * is given it receives the CPU time of the program. */
 int sh_run_argv(int argc, char **argv, FILE *out, uint64_t *cpu_ns);
 
-/* Snapshots from the kernel (malloc'd, free them): *n records. */
-struct ts_task_info *sh_tasks(long *n);
-struct ts_svc_info *sh_services(long *n);
 /* Flush every mounted volume (OP_FLUSH); 0 or 1 after reporting errors. */
 int sh_sync(void);
 /* Make sure the IPC area exists (after stdio chose its stream). */

@@ -40,6 +40,7 @@
 #define PENDING_MAX	16u
 #define INQ		4096u		/* typed bytes waiting for a READ */
 #define SRC_READ	256u		/* bytes asked of an input source */
+#define SOURCE_POLL_NS	(100ull * 1000000)	/* look-ups of a lost input source */
 #define FG		0x00e0e0e0u
 #define BG		0x00101828u
 
@@ -55,12 +56,16 @@ static struct fbtext view;
 static struct fb_info fbi;
 static uint32_t *pixels;		/* MAPped framebuffer or our own copy */
 static int mapped;
+static struct ts_packet map_rep;	/* the OP_MAP reply: its pages are pixels */
+static const char *fb_name;		/* the framebuffer service (fb=) */
+static int fb_lost, reattaching;	/* no framebuffer came back; in gpu_reattach */
 
 /* Input: sources, typed bytes, held READs. */
 struct source {
 	ts_addr tid;
 	uint64_t id;			/* outstanding READ, 0 = none */
 	uint64_t offset;		/* READ mode (text for keyboards) */
+	ts_addr dead;			/* the server that failed it last */
 	char name[16];
 };
 static struct source src[MAX_INPUTS];
@@ -70,6 +75,9 @@ static unsigned inq_head, inq_tail;	/* free-running */
 static struct ts_packet *pending[PENDING_MAX];
 static unsigned pend_head, pend_count;
 static uint8_t read_buf[CONSOLE_READ_MAX];	/* a READ reply's data until flushed */
+static struct ts_packet *intr_req;	/* held OP_READ CONSOLE_READ_INTR, or NULL */
+static ts_addr intr_owner;		/* the task that sent the last one */
+static ts_addr intr_victim;		/* the task a ^C ended, until INTR_END */
 static struct console_info info_buf;
 
 static const char *
@@ -109,6 +117,8 @@ call(ts_addr to, uint16_t op, uint64_t offset, const void *data, size_t len,
 	return dux_call(to, &req, rep, CALL_NS);
 }
 
+static void gpu_reattach(void);
+
 /* Send pixel rectangle r to the display and flush it. */
 static void
 gpu_push(const struct fbtext_rect *r)
@@ -128,8 +138,13 @@ gpu_push(const struct fbtext_rect *r)
 			dux_data_free(&rep);
 		}
 	}
-	call(out_tid, OP_FLUSH, FB_RECT(r->x, r->y, r->w, r->h), NULL, 0, &rep);
+	int rc = call(out_tid, OP_FLUSH, FB_RECT(r->x, r->y, r->w, r->h), NULL, 0, &rep);
 	dux_data_free(&rep);
+	if ((rc == -ERR_CLOSED || rc == -ERR_SRCH) && !reattaching) {
+		reattaching = 1;
+		gpu_reattach();
+		reattaching = 0;
+	}
 }
 
 /* Draw what changed since the last sync. */
@@ -139,25 +154,28 @@ gpu_sync(void)
 	struct term_damage d;
 	struct fbtext_rect r;
 
+	if (fb_lost)
+		return;
 	term_take_damage(&term, &d);
 	if (fbtext_render(&view, &term, &d, &r))
 		gpu_push(&r);
 }
 
-/* Map the whole framebuffer of server `fb` (OP_MAP): 0 and *px, or -ERR_*. */
+/* Map the whole framebuffer of server `fb` (OP_MAP): 0 and *px, or -ERR_*.
+ * The reply stays in map_rep (its pages are the mapping). */
 static int
 fb_map(ts_addr fb, const struct fb_info *fi, void **px)
 {
-	struct ts_packet rep;
-	int rc = call(fb, OP_MAP, 0, NULL, 0, &rep);
+	struct ts_packet *rep = &map_rep;
+	int rc = call(fb, OP_MAP, 0, NULL, 0, rep);
 
 	if (rc < 0)
 		return rc;
-	if ((rep.flags & PKT_DATA_MASK) != PKT_DATA_SHARE || rep.len < fi->size) {
-		dux_data_free(&rep);
+	if ((rep->flags & PKT_DATA_MASK) != PKT_DATA_SHARE || rep->len < fi->size) {
+		dux_data_free(rep);
 		return -ERR_IO;
 	}
-	*px = (void *)(uintptr_t)rep.data;
+	*px = (void *)(uintptr_t)rep->data;
 	return 0;
 }
 
@@ -178,9 +196,10 @@ input_is_keyboard(ts_addr tid)
 	return ii.kind == INPUT_KIND_KEYBOARD;
 }
 
-/* Map the framebuffer (OP_MAP) or keep a copy of our own. */
+/* Attach to framebuffer service `fb`: its INFO, checked, and its pixels
+ * mapped (OP_MAP) or a copy of our own.  0, or -1 after a log line. */
 static int
-gpu_setup(const char *fb)
+fb_attach(const char *fb)
 {
 	struct ts_packet rep;
 	long tid = wait_service(fb, CON_WAIT_NS);
@@ -212,30 +231,93 @@ gpu_setup(const char *fb)
 			return -1;
 		fbi.stride = fbi.width * 4;
 	}
+	view = (struct fbtext){ .font = &font, .px = pixels, .stride = fbi.stride / 4,
+		.fg = FG, .bg = BG, .cursor = 1 };
+	return 0;
+}
+
+/* Draw every cell of the terminal again and send the whole screen. */
+static void
+redraw_all(void)
+{
+	struct fbtext_rect all = { 0, 0, fbi.width, fbi.height };
+
+	for (size_t i = 0; i < (size_t)fbi.stride / 4 * fbi.height; i++)
+		pixels[i] = BG;
+	term_take_damage(&term, &(struct term_damage){ 0 });
+	fbtext_render(&view, &term, &(struct term_damage){ .x1 = term.cols, .y1 = term.rows },
+		      &all);
+	all = (struct fbtext_rect){ 0, 0, fbi.width, fbi.height };
+	gpu_push(&all);
+}
+
+/* The framebuffer server ended (the PCI server restarts the GPU driver):
+ * drop the old pixels, attach to the new server (same size) and draw the
+ * terminal again.  On failure the screen stays as it is (fb_lost). */
+static void
+gpu_reattach(void)
+{
+	uint32_t w = fbi.width, h = fbi.height;
+
+	if (mapped)
+		dux_data_free(&map_rep);
+	else
+		free(pixels);
+	pixels = NULL;
+	mapped = 0;
+	printf("console: %s ended; attaching again\n", fb_name);
+	if (fb_attach(fb_name) < 0 || fbi.width != w || fbi.height != h) {
+		printf("console: %s: no framebuffer of %ux%u back; output is dropped\n", fb_name,
+		       w, h);
+		fb_lost = 1;
+		return;
+	}
+	redraw_all();
+	printf("console: %s back (tid %lu)\n", fb_name, (unsigned long)out_tid);
+}
+
+/* Attach to the framebuffer and start the terminal on it. */
+static int
+gpu_setup(const char *fb)
+{
+	fb_name = fb;
+	if (fb_attach(fb) < 0)
+		return -1;
 	unsigned cols = fbi.width / font.width, rows = fbi.height / font.height;
 	uint8_t *cells = malloc((size_t)cols * rows);
 	if (!cells)
 		return -1;
 	term_init(&term, cols, rows, cells);
-	view = (struct fbtext){ .font = &font, .px = pixels, .stride = fbi.stride / 4,
-		.fg = FG, .bg = BG, .cursor = 1 };
-	for (size_t i = 0; i < (size_t)fbi.stride / 4 * fbi.height; i++)
-		pixels[i] = BG;
-	struct fbtext_rect all = { 0, 0, fbi.width, fbi.height };
-	term_take_damage(&term, &(struct term_damage){ 0 });
-	fbtext_render(&view, &term, &(struct term_damage){ .x1 = cols, .y1 = rows }, &all);
-	all = (struct fbtext_rect){ 0, 0, fbi.width, fbi.height };
-	gpu_push(&all);
+	redraw_all();
 	printf("console: %s %ux%u, %ux%u cells of %ux%u, %s\n", fb, fbi.width, fbi.height,
 	       cols, rows, font.width, font.height, mapped ? "mapped" : "copied");
 	return 0;
+}
+
+/* Write [line, line+k) to the UART service.  A UART server that ended
+ * (init restarts it) is looked up again, waiting up to CON_WAIT_NS, and the
+ * write sent once more.  0, or -ERR_IO (never the UART's -ERR_CLOSED: the
+ * console itself is still there). */
+static int
+uart_write(const char *line, size_t k)
+{
+	struct ts_packet rep;
+	int rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
+
+	if (rc == -ERR_CLOSED || rc == -ERR_SRCH) {
+		long tid = wait_service(CONSOLE_UART_SERVICE, CON_WAIT_NS);
+		if (tid >= 0 && (ts_addr)tid != out_tid) {
+			out_tid = (ts_addr)tid;
+			rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
+		}
+	}
+	return rc < 0 ? -ERR_IO : 0;
 }
 
 /* Output n bytes; 0 or -ERR_*. */
 static int
 out_write(const void *buf, size_t n)
 {
-	struct ts_packet rep;
 	int rc;
 
 	if (out_kind == OUT_GPU) {
@@ -248,7 +330,7 @@ out_write(const void *buf, size_t n)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k + 2 > sizeof(line)) {
-			if ((rc = call(out_tid, OP_WRITE, 0, line, k, &rep)) < 0)
+			if ((rc = uart_write(line, k)) < 0)
 				return rc;
 			k = 0;
 		}
@@ -256,8 +338,7 @@ out_write(const void *buf, size_t n)
 			line[k++] = '\r';
 		line[k++] = s[i];
 	}
-	rc = call(out_tid, OP_WRITE, 0, line, k, &rep);
-	return rc < 0 ? rc : 0;
+	return uart_write(line, k);
 }
 
 static void
@@ -276,21 +357,88 @@ add_source(const char *name, uint64_t offset)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 }
 
-/* Keep one READ outstanding at every input source. */
-static void
+/* Keep one READ outstanding at every input source.  A source whose server
+ * ended is looked up again by name (init or the PCI server restarts it);
+ * returns how many are still missing. */
+static unsigned
 ask_sources(void)
 {
+	unsigned missing = 0;
+
 	for (unsigned i = 0; i < nsrc; i++) {
-		if (src[i].id || !src[i].tid)
+		if (!src[i].tid) {
+			long tid = dux_lookup(src[i].name);
+			if (tid < 0 || (ts_addr)tid == src[i].dead) {
+				missing++;
+				continue;
+			}
+			src[i].tid = (ts_addr)tid;
+			printf("console: input %s back (tid %ld)\n", src[i].name, tid);
+		}
+		if (src[i].id)
 			continue;
 		struct ts_packet *p = dux_alloc();
 		if (!p)
-			return;
+			return missing;
 		p->opcode = OP_READ;
 		p->offset = src[i].offset;
 		p->len = SRC_READ;
 		src[i].id = dux_request(src[i].tid, p);
 	}
+	return missing;
+}
+
+/* Answer the held ^C request with `status` (1: ^C came, 0: no longer
+ * wanted). */
+static void
+intr_answer(int status)
+{
+	dux_reply(intr_req, status, NULL, 0);
+	dux_done(intr_req);
+	intr_req = NULL;
+}
+
+/* Held READs of task `dead` are answered -ERR_CLOSED and dropped: their
+ * replies would take typed bytes to a task that ends. */
+static void
+drop_reads(ts_addr dead)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < pend_count; i++) {
+		struct ts_packet *r = pending[(pend_head + i) % PENDING_MAX];
+		if (dead && r->addr == dead) {
+			dux_reply(r, -ERR_CLOSED, NULL, 0);
+			dux_done(r);
+			continue;
+		}
+		pending[(pend_head + kept++) % PENDING_MAX] = r;
+	}
+	pend_count = kept;
+}
+
+/* OP_READ CONSOLE_READ_INTR_END: the held ^C request is answered 0, held
+ * READs of task `dead` are dropped, READs are taken again from the task a
+ * ^C ended. */
+static void
+intr_end(ts_addr dead)
+{
+	if (intr_req)
+		intr_answer(0);
+	drop_reads(dead);
+	intr_victim = 0;
+}
+
+/* ^C with a held INTR request: the shell ends the task named in it (its
+ * foreground program); until INTR_END, that task's READs get nothing of
+ * what is typed next. */
+static void
+intr_fire(void)
+{
+	intr_victim = (ts_addr)intr_req->handle;
+	intr_answer(1);
+	if (intr_victim)
+		drop_reads(intr_victim);
 }
 
 /* A reply from an input source: its bytes join the queue (the oldest
@@ -303,15 +451,21 @@ source_reply(const struct ts_packet *p)
 			continue;
 		src[i].id = 0;
 		if (p->status < 0) {
-			printf("console: input %s: %s, dropped\n", src[i].name,
-			       ts_strerror(p->status));
+			printf("console: input %s: %s, waiting for it to come back\n",
+			       src[i].name, ts_strerror(p->status));
+			src[i].dead = src[i].tid;
 			src[i].tid = 0;
 			return;
 		}
 		const uint8_t *b = (const uint8_t *)(uintptr_t)p->data;
 		size_t n = (p->flags & PKT_DATA_MASK) ? p->len : 0;
-		for (size_t k = 0; k < n && inq_tail - inq_head < INQ; k++)
+		for (size_t k = 0; k < n && inq_tail - inq_head < INQ; k++) {
+			if (b[k] == CONSOLE_INTR_BYTE && intr_req) {
+				intr_fire();	/* the shell ends its program */
+				continue;
+			}
 			inq[inq_tail++ % INQ] = b[k];
+		}
 		return;
 	}
 }
@@ -391,8 +545,25 @@ serve(struct ts_packet *p)
 		dux_reply(p, -ERR_AGAIN, NULL, 0);
 		break;
 	case OP_READ:
+		if (!p->len && p->offset == CONSOLE_READ_INTR && !(p->flags & PKT_DATA_MASK)) {
+			if (intr_req)
+				intr_answer(0);
+			intr_req = p;
+			intr_owner = p->addr;
+			return;
+		}
+		if (!p->len && p->offset == CONSOLE_READ_INTR_END) {
+			if (p->addr == intr_owner)	/* only the task that asked */
+				intr_end((ts_addr)p->handle);
+			dux_reply(p, 0, NULL, 0);
+			break;
+		}
 		if (!p->len || (p->flags & PKT_DATA_MASK)) {
 			dux_reply(p, -ERR_INVAL, NULL, 0);
+			break;
+		}
+		if (intr_victim && p->addr == intr_victim) {
+			dux_reply(p, -ERR_CLOSED, NULL, 0);	/* being ended by ^C */
 			break;
 		}
 		if (p->len > CONSOLE_READ_MAX)
@@ -419,8 +590,7 @@ run(void)
 	struct ts_packet *p;
 
 	for (;;) {
-		ask_sources();
-		dux_wait(DUX_FOREVER);
+		dux_wait(ask_sources() ? SOURCE_POLL_NS : DUX_FOREVER);
 		while ((p = dux_recv()))
 			serve(p);
 		if (out_kind == OUT_GPU)

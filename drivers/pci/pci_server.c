@@ -10,6 +10,11 @@
  *            arguments (NUL-separated words for pci_args_parse)
  * Anything else gets -ERR_NOTSUP.  Needs privilege (mem_map_device).
  *
+ * It supervises the drivers it started (docs/pci.md): each is WATCHed
+ * before it starts; one that crashes (non-zero status) is logged and
+ * started again, with the same grants, after ts_restart_delay's doubling
+ * delay; one that ends with status 0 is left alone.
+ *
  * Usage: pci [hold=BB:DD.F ...]   held functions get no driver: the caller
  *                                 drives them itself (benchmarks, tests)
  */
@@ -19,12 +24,15 @@
 #include <dux/dux.h>
 #include <pci/pci.h>
 #include <tessera/abi.h>
+#include <tessera/user.h>
 
 #define PCI_ECAM_VA	0x2000000000ul	/* where this task maps ECAM */
 #define FDT_BUF		(64u << 10)
 #define LINE_MAX	256u
 #define LIST_MAX	(PCI_MAX_DEVS * LINE_MAX)
 #define RING		16u
+#define MS		1000000ull
+#define STABLE_NS	(10000 * MS)	/* a run this long resets the restart delay */
 
 static uint8_t fdt_buf[FDT_BUF];
 static struct pci_host host;
@@ -37,6 +45,13 @@ static size_t info_len;
 static char held[HOLD_MAX][8];		/* "BB:DD.F" given as hold= */
 static unsigned nheld;
 static char hold_args[512];		/* OP_OPEN reply data */
+
+/* The driver of bus.dev[i]: its task and restart state. */
+static struct driver {
+	long tid;			/* running; 0: none */
+	struct ts_restart rs;
+	uint64_t due;			/* restart at; 0: none due */
+} drivers[PCI_MAX_DEVS];
 
 static uint32_t
 ecam_read(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off)
@@ -154,7 +169,11 @@ start_driver(const struct pci_dev *d, char *line, size_t n)
 			sys_task_wait(tid, NULL);
 			tid = r;
 		} else {
+			dux_watch((ts_addr)tid);	/* its end comes back as TERMINATE */
+			dux_flush();
 			sys_task_start(tid);
+			drivers[d - bus.dev].tid = tid;
+			drivers[d - bus.dev].rs.started = ts_now();
 		}
 	}
 	if (tid == -ERR_NOENT)
@@ -198,9 +217,69 @@ enumerate(void)
 	return 0;
 }
 
+/* Driver task `tid` ended (a TERMINATE, or a refused WATCH): reap it and
+ * plan its restart if it crashed. */
+static void
+driver_ended(long tid)
+{
+	int st = 0;
+
+	for (unsigned i = 0; i < bus.ndev; i++) {
+		struct driver *dv = &drivers[i];
+		if (dv->tid != tid || sys_task_wait(tid, &st) < 0)
+			continue;
+		dv->tid = 0;
+		const char *name = bus.dev[i].id->driver;
+		if (st == 0) {
+			printf("pci: driver %s of %02x:%02x.%x ended (status 0)\n", name,
+			       bus.dev[i].bus, bus.dev[i].dev, bus.dev[i].fn);
+			return;
+		}
+		uint64_t delay = ts_restart_delay(&dv->rs, STABLE_NS);
+		if (!delay) {
+			printf("pci: driver %s crashed %d times in a row: given up\n", name,
+			       TS_RESTART_TRIES);
+			return;
+		}
+		printf("pci: driver %s (tid %ld) died (status %d: %s); restart in %llu ms\n", name,
+		       tid, st, ts_strerror(st < 0 ? st : -ERR_IO), (unsigned long long)(delay / MS));
+		dv->due = ts_now() + delay;
+		return;
+	}
+}
+
+/* Start the drivers whose restart is due; the ns until the next one is
+ * due, or DUX_FOREVER. */
+static uint64_t
+restart_due(void)
+{
+	uint64_t now = ts_now(), wait = DUX_FOREVER;
+
+	for (unsigned i = 0; i < bus.ndev; i++) {
+		struct driver *dv = &drivers[i];
+		if (dv->due && dv->due <= now) {
+			char line[LINE_MAX];
+			dv->due = 0;
+			snprintf(line, sizeof(line), "pci: restart %02x:%02x.%x", bus.dev[i].bus,
+				 bus.dev[i].dev, bus.dev[i].fn);
+			start_driver(&bus.dev[i], line, sizeof(line));
+			printf("%s\n", line);
+			if (!dv->tid)	/* it did not start: try again later */
+				dv->due = now + ts_restart_delay(&dv->rs, STABLE_NS);
+		}
+		uint64_t w = dv->due > now ? dv->due - now : 1;
+		if (dv->due && w < wait)
+			wait = w;
+	}
+	return wait;
+}
+
 static void
 serve(struct ts_packet *req)
 {
+	ts_addr dead = dux_watch_ended(req);
+	if (dead)
+		driver_ended((long)dead);
 	if (req->flags & (PKT_KERNEL | PKT_REPLY)) {
 		dux_done(req);
 		return;
@@ -252,14 +331,18 @@ main(int argc, char **argv)
 		else
 			printf("pci: ignoring argument \"%s\"\n", argv[i]);
 	}
+	if ((r = dux_init(RING)) < 0) {
+		printf("pci: dux_init: %s\n", ts_strerror(r));
+		return 1;
+	}
 	if (setup() < 0 || enumerate() < 0)
 		return 1;
-	if ((r = dux_init(RING)) < 0 || (r = dux_register("pci")) < 0) {
+	if ((r = dux_register("pci")) < 0) {
 		printf("pci: service: %s\n", ts_strerror(r));
 		return 1;
 	}
 	for (;;) {
-		long n = dux_wait(DUX_FOREVER);
+		long n = dux_wait(restart_due());
 		if (n < 0) {
 			printf("pci: io_wait: %s\n", ts_strerror(n));
 			return 1;

@@ -37,6 +37,8 @@ static char klog_buf[4096];
 /* Waiting READs, oldest first. */
 static struct ts_packet *readers[CONSOLE_READERS_MAX];
 static unsigned rd_head, rd_count;
+#define WATCH_MAX 4
+static ts_addr watching[WATCH_MAX];	/* readers whose end we watch */
 
 /* Reply data lives here until the kernel has consumed the replies. */
 static uint8_t stage[STAGE];
@@ -94,9 +96,49 @@ do_write(const struct ts_packet *req)
 	return n ? (int)n : -ERR_IO;
 }
 
+/* Watch the task of a reader once (up to WATCH_MAX of them), so that its
+ * held READs can be dropped when it ends. */
+static void
+watch_reader(ts_addr who)
+{
+	int free_at = -1;
+
+	for (int i = 0; i < WATCH_MAX; i++) {
+		if (watching[i] == who)
+			return;
+		if (!watching[i] && free_at < 0)
+			free_at = i;
+	}
+	if (free_at >= 0 && dux_watch(who) > 0)
+		watching[free_at] = who;
+}
+
+/* Task `dead` ended (a restarted console's old task): drop its held READs,
+ * whose replies would take typed bytes to nobody. */
+static void
+reader_ended(ts_addr dead)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < rd_count; i++) {
+		struct ts_packet *r = readers[(rd_head + i) % CONSOLE_READERS_MAX];
+		if (r->addr == dead)
+			dux_done(r);
+		else
+			readers[(rd_head + kept++) % CONSOLE_READERS_MAX] = r;
+	}
+	rd_count = kept;
+	for (int i = 0; i < WATCH_MAX; i++)
+		if (watching[i] == dead)
+			watching[i] = 0;
+}
+
 static void
 serve(struct ts_packet *req)
 {
+	ts_addr dead = dux_watch_ended(req);
+	if (dead)
+		reader_ended(dead);
 	if (req->flags & (PKT_REPLY | PKT_KERNEL)) {
 		dux_done(req);	/* error completions of our replies, TERMINATE */
 		return;
@@ -111,6 +153,7 @@ serve(struct ts_packet *req)
 		} else if (rd_count == CONSOLE_READERS_MAX) {
 			dux_reply(req, -ERR_AGAIN, NULL, 0);
 		} else {
+			watch_reader(req->addr);
 			readers[(rd_head + rd_count++) % CONSOLE_READERS_MAX] = req;
 			return;		/* held until input comes */
 		}

@@ -400,6 +400,18 @@ dux_watch(ts_addr task)
 	return (long)dux_request(IPC_ADDR_KERNEL, p);
 }
 
+ts_addr
+dux_watch_ended(const struct ts_packet *p)
+{
+	if (!(p->flags & PKT_KERNEL))
+		return 0;
+	if (p->opcode == OP_TERMINATE && !(p->flags & PKT_REPLY) && p->addr == p->handle)
+		return p->handle;
+	if (p->opcode == OP_WATCH && (p->flags & PKT_REPLY) && p->status < 0)
+		return p->handle;
+	return 0;
+}
+
 int
 dux_notify_handler(void (*fn)(uint64_t source, uint64_t value), void *stack, size_t size)
 {

@@ -40,6 +40,7 @@ static volatile int secondaries_may_start;
 void
 platform_poweroff(int status)
 {
+	console_final();
 	if (finisher) {
 		uint32_t code = status == 0 ? 0x5555 : ((uint32_t)(status & 0xffff) << 16) | 0x3333;
 		if (status != 0 && (status & 0xffff) == 0)

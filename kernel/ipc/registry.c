@@ -70,6 +70,18 @@ svc_unregister(struct task *t, const char *name, size_t len)
 	return err;
 }
 
+int
+svc_any_mount(void)
+{
+	int any = 0;
+
+	spin_lock(&ipc_lock);
+	for (int i = 0; i < SVC_MAX && !any; i++)
+		any = svc[i].tid && svc[i].len && svc[i].name[0] == '/';
+	spin_unlock(&ipc_lock);
+	return any;
+}
+
 long
 svc_lookup(const char *name, size_t len)
 {

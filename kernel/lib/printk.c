@@ -73,6 +73,17 @@ console_write(const char *s, size_t n)
 	spin_unlock(&console_lock);
 }
 
+/* console_lock held.  An owner on another hart may be writing a chunk it
+ * read: give it time to finish (its next klog_read then waits on
+ * console_lock). */
+static void
+owner_settle(void)
+{
+	if (klog_owned())
+		for (uint64_t t0 = rdtime(); rdtime() - t0 < timebase_hz / 50;)
+			;
+}
+
 void
 console_panic(void)
 {
@@ -89,14 +100,22 @@ console_panic(void)
 		}
 	}
 	panic_hart = hart_no();
-	/* An owner on another hart may be writing a chunk it read: give it
-	 * time to finish (its next klog_read then waits on console_lock). */
-	if (got && klog_owned())
-		for (uint64_t t0 = rdtime(); rdtime() - t0 < timebase_hz / 50;)
-			;
+	if (got)
+		owner_settle();
 	klog_flush_locked();
 	if (got)
 		spin_unlock(&console_lock);
+}
+
+void
+console_final(void)
+{
+	if (panic_hart)
+		return;		/* console_panic wrote the ring out already */
+	spin_lock(&console_lock);
+	owner_settle();
+	klog_flush_locked();
+	spin_unlock(&console_lock);
 }
 
 struct out {

@@ -301,6 +301,39 @@ notify_parent(struct task *child)
 	}
 }
 
+/*
+ * The first task ended (its address space is gone): the node stops, with
+ * status 0 if it ended normally, else 98.  When a volume is mounted, the
+ * boot image's `shutdown` program is started first as the new first task
+ * (privileged, the status as its argument) to flush every volume and power
+ * off; its own end powers off at once.  Without volumes, or if it cannot
+ * start, the power-off is immediate.
+ */
+static void
+init_ended(struct task *t, int status)
+{
+	static int shutting_down;
+	int code = status == 0 ? 0 : 98;
+	const char *arg = code ? "98" : "0";
+
+	if (shutting_down || !svc_any_mount()) {
+		printk("%s (%s) ended with status %d: powering off\n",
+		       shutting_down ? "shutdown" : "init", t->name, status);
+		/* shutdown's own status (0..255) when it ends instead of
+		 * powering off itself. */
+		platform_poweroff(shutting_down && status >= 0 && status < 256 ? status : code);
+	}
+	shutting_down = 1;
+	long tid = task_spawn("shutdown", arg, strlen(arg) + 1, NULL, group_root(), 1, 0, 0);
+	if (tid < 0) {
+		printk("init (%s) ended with status %d: no shutdown program (%s): powering off\n",
+		       t->name, status, ts_strerror(tid));
+		platform_poweroff(code);
+	}
+	printk("init (%s) ended with status %d: shutdown (tid %ld) flushes the volumes\n",
+	       t->name, status, tid);
+}
+
 void
 task_exit(struct task *t, int status)
 {
@@ -316,12 +349,8 @@ task_exit(struct task *t, int status)
 		if (page_unshare(t->pins[i] >> PAGE_SHIFT) == 0)
 			pmm_free(t->pins[i] >> PAGE_SHIFT);
 	kfree(t->pins);
-	if (t->tid == init_tid) {
-		/* Nothing is left to run the node: stop it, failing unless
-		 * init ended normally. */
-		printk("init (%s) ended with status %d: powering off\n", t->name, status);
-		platform_poweroff(status == 0 ? 0 : 98);
-	}
+	if (t->tid == init_tid)
+		init_ended(t, status);
 
 	spin_lock(&sched_lock);
 	sched_account(t);

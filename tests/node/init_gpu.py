@@ -21,6 +21,21 @@ def row_matches(img, cmap, fw, fh, row, text):
     return True
 
 
+def find_row(node, text, tries=30):
+    """Screenshots every 0.5 s until `text` is drawn at the start of a row:
+    that row, or None."""
+    cmap, fw, fh = console_check.load_psf(console_check.FONT)
+    for attempt in range(tries):
+        img = png.read(node.qmp.screendump(node.artefact("screen.png")))
+        rows = img.height // fh
+        hits = [r for r in range(rows) if row_matches(img, cmap, fw, fh, r, text)]
+        if hits:
+            return hits[0]
+        import time
+        time.sleep(0.5)
+    return None
+
+
 def run(node):
     node.wait_for(r"init: console on gpu", 60)
     node.wait_for(r"init: Tessera node up", 60)
@@ -31,16 +46,9 @@ def run(node):
     node.qmp.key("backspace")
     node.qmp.type_text("O")
     node.qmp.key("ret")
-    cmap, fw, fh = console_check.load_psf(console_check.FONT)
-    for attempt in range(30):
-        img = png.read(node.qmp.screendump(node.artefact("screen.png")))
-        rows = img.height // fh
-        hits = [r for r in range(rows) if row_matches(img, cmap, fw, fh, r, TEXT)]
-        if hits:
-            print("init_gpu: %r drawn at row %d" % (TEXT, hits[0]), flush=True)
-            node.quit()
-            return []
-        import time
-        time.sleep(0.5)
+    row = find_row(node, TEXT)
     node.quit()
-    return ["%r never appeared at the start of a screen row" % TEXT]
+    if row is None:
+        return ["%r never appeared at the start of a screen row" % TEXT]
+    print("init_gpu: %r drawn at row %d" % (TEXT, row), flush=True)
+    return []

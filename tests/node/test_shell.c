@@ -416,7 +416,7 @@ t_system(int argc, char **argv)
 		"sync; echo $?\r",
 		"umount /df; mount; umount /df; echo $?\r",
 		"mount blkX /x; mount blkX tmp; mount console /tmp\r",
-		"kill 999999; kill abc; echo $?\r",
+		"kill 999999; kill abc; kill 12x; echo $?\r",
 		"poweroff\r",
 		"ps\r",
 		NULL,
@@ -445,8 +445,9 @@ t_system(int argc, char **argv)
 	     "sh: mount: blkX: no such block service\n"
 	     "sh: mount: tmp: a mount point is /NAME (2..63 bytes)\n"
 	     "sh: mount: /tmp: already mounted\n");
-	expect("tessera:/$ kill 999999; kill abc; echo $?\nsh: kill: 999999: %s\n"
-	       "sh: kill: abc: not a task id\n1\n", ts_strerror(-ERR_SRCH));
+	expect("tessera:/$ kill 999999; kill abc; kill 12x; echo $?\nsh: kill: 999999: %s\n"
+	       "sh: kill: abc: no such task\nsh: kill: 12x: not a task id\n1\n",
+	       ts_strerror(-ERR_SRCH));
 	expect("tessera:/$ poweroff\nsh: poweroff: %s\n", ts_strerror(-ERR_PERM));
 	LINE("/", "ps", "");
 	/* ps: the header, then one line per task; check the shell's and

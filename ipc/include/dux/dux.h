@@ -131,6 +131,10 @@ int dux_range_return(const struct ts_packet *p);
 /* Ask the kernel for a TERMINATE packet {addr = task, handle = task} when
  * `task` ends.  Returns the request id or -ERR_AGAIN. */
 long dux_watch(ts_addr task);
+/* The task whose end packet p reports for a watch: a TERMINATE of a watch
+ * (addr = handle = the task), or a refused WATCH (status < 0: the task was
+ * already gone).  Its id, or 0 when p is neither. */
+ts_addr dux_watch_ended(const struct ts_packet *p);
 
 /* Run fn(source, value) on [stack, stack+size) at each notification (IRQ
  * sources are IRQ_SOURCE(irq)); fn returns normally and dux resumes the

@@ -19,6 +19,20 @@
  *   OP_INFO   -> COPY data = struct console_info, status = 0.
  *   other     -> -ERR_NOTSUP.
  *
+ * The console server (drivers/console) also delivers ^C to a shell, so it
+ * can end its foreground program (docs/console.md):
+ * Both have len = 0, so a server without them (uart0) refuses them.
+ *   OP_READ offset = CONSOLE_READ_INTR, handle = the foreground task:
+ *             held until a ^C (0x03) arrives on the input -> status 1; that
+ *             ^C is then not given to readers, and until INTR_END the
+ *             task's READs are answered -ERR_CLOSED (it is being ended).
+ *             One is held at a time: a newer one answers the older with 0.
+ *   OP_READ offset = CONSOLE_READ_INTR_END, handle = a task that ended
+ *             (or 0): answers the held INTR request with 0, drops the held
+ *             READs of that task (their replies would take typed bytes to
+ *             a dead task) -> status 0.  From a task other than the one
+ *             that sent the last INTR request it changes nothing.
+ *
  * Input the server receives while nobody reads is kept (CONSOLE_RX_BUFFER
  * bytes); what does not fit is dropped and counted in rx_overruns.
  */
@@ -32,6 +46,9 @@
 #define CONSOLE_READ_MAX	4096u	/* bytes per OP_READ reply */
 #define CONSOLE_READERS_MAX	16u	/* OP_READs waiting at once */
 #define CONSOLE_RX_BUFFER	4096u	/* received bytes kept for readers */
+#define CONSOLE_READ_INTR	1u	/* OP_READ offset: wait for ^C */
+#define CONSOLE_READ_INTR_END	2u	/* OP_READ offset: stop waiting, drop a task's READs */
+#define CONSOLE_INTR_BYTE	0x03	/* ^C */
 
 /* OP_INFO reply data.  A server fills what it knows and leaves the rest 0;
  * counters run since the server started. */

@@ -76,5 +76,8 @@ void notify_check(struct task *t);
 void plic_init(void);
 void plic_hart_init(void);
 void plic_handle(void);
+/* Nonzero when a mounted volume (a service named "/...") is registered;
+ * takes ipc_lock. */
+int svc_any_mount(void);
 
 #endif

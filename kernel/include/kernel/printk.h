@@ -32,6 +32,9 @@ void console_write(const char *s, size_t n);
 /* Panic: wait briefly for console_lock, write out the unread ring, and from
  * now on write only this hart's output, straight to the UART, unlocked. */
 void console_panic(void);
+/* Power-off: write out the ring the console owner (the UART driver) has
+ * not read yet, straight to the UART, so the last lines are not lost. */
+void console_final(void);
 
 /* Internals shared by printk.c and klog.c. */
 struct spinlock;
