@@ -21,6 +21,11 @@ helper here (see _device_args), so callers never build raw flags.
 import os
 import re
 import shlex
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import mkinitrd  # noqa: E402
 
 QEMU = "qemu-system-riscv64"
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
@@ -82,6 +87,28 @@ def bootargs(init=None, args=(), extra=""):
     return " ".join(parts)
 
 
+BOOTARGS_MAX = 4095  # kernel/include/kernel/fdt.h FDT_BOOTARGS_MAX - 1
+_BOOT_FILE_RE = re.compile(r"^boot\.[A-Za-z0-9_.-]{1,26}$")
+
+
+def write_boot_image(path, initrd, files):
+    """Write to path the boot image `initrd` with boot files {name: bytes}
+    added (names "boot.*", at most 31 bytes): the node's initrd for
+    qemu_argv.  The guest reads them with the boot_read system call
+    (user/bootfile.h; docs/cluster.md, "Boot files")."""
+    for name in files:
+        if not _BOOT_FILE_RE.match(name):
+            raise QemuConfigError("bad boot file name %r (want boot.NAME)" % (name,))
+    with open(initrd, "rb") as f:
+        blob = f.read()
+    try:
+        blob = mkinitrd.with_files(blob, sorted(files.items()))
+    except mkinitrd.ImageError as e:
+        raise QemuConfigError("boot image %s: %s" % (initrd, e)) from None
+    with open(path, "wb") as f:
+        f.write(blob)
+
+
 def _device_args(disks=(), gpu=False):
     """Devices of a node: a virtio-blk-pci per disk image (blk0, blk1, ... in
     order: the PCI server numbers them by slot), and with gpu a
@@ -105,6 +132,7 @@ def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
     """Return the argv list that boots one Tessera node.
 
     kernel, initrd: paths to tessera.elf and initrd.img (must exist).
+    initrd: the boot image, or one from write_boot_image() with boot files.
     smp: harts 1..8.  mem: "256M"-style size.  bootargs: kernel command line.
     gdb: stop at reset and wait for gdb on tcp::1234 (-s -S).
     icount: deterministic instruction counting for benchmarks.
@@ -124,6 +152,9 @@ def qemu_argv(kernel, initrd, smp=1, mem="256M", bootargs="", gdb=False,
             raise FileNotFoundError("no such file: %s" % path)
     if any(c in bootargs for c in "\n\r\0"):
         raise QemuConfigError("bootargs must be one line")
+    if len(bootargs.encode()) > BOOTARGS_MAX:
+        raise QemuConfigError("bootargs over %d bytes (the kernel refuses them); pass "
+                              "large data as a boot file" % BOOTARGS_MAX)
     argv = [QEMU,
             "-machine", "virt",
             "-cpu", "rv64",

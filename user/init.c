@@ -9,10 +9,10 @@
  *      back to uart when no GPU comes up);
  *   4. file systems: `ramfs /tmp`, and the FAT server on blk0 at /disk when
  *      the node has a disk;
- *   5. the shell: with the boot argument exec=SCRIPT (percent-encoded, as
- *      cluster/launch --exec writes it) `sh -c SCRIPT` runs once and the
- *      node powers off with its exit status; otherwise an interactive `sh`
- *      on the console, started again whenever it ends.
+ *   5. the shell: with the boot file boot.exec (cluster/launch
+ *      --exec writes it) the script runs once and the node powers off with
+ *      its exit status (init_exec.c); otherwise an interactive `sh` on the
+ *      console, started again whenever it ends.
  * Each step logs one line; a failed step is logged and skipped, so a node
  * without a UART or PCI still comes up as far as it can.
  */
@@ -25,9 +25,10 @@
 #include <tessera/user.h>
 #include <uart/uart.h>
 
+#include "init_exec.h"
+
 #define STEP_NS		(5ull * 1000000000)	/* a service's time to come up */
 #define FDT_BUF		(64u * 1024)
-#define SCRIPT_MAX	4096u
 
 static uint8_t fdt_buf[FDT_BUF] __attribute__((aligned(8)));
 
@@ -75,33 +76,6 @@ wait_service(const char *name, uint64_t ns)
 	while ((tid = dux_lookup(name)) < 0 && ts_now() < end)
 		sys_sleep(10 * 1000000ull);
 	return tid;
-}
-
-/* Decode %XX escapes of s in place; 0, or -1 on a bad escape. */
-static int
-unpercent(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s != '%') {
-			*o++ = *s;
-			continue;
-		}
-		unsigned v = 0;
-		for (int i = 1; i <= 2; i++) {
-			char c = s[i];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			if (d < 0)
-				return -1;
-			v = v * 16 + (unsigned)d;
-		}
-		*o++ = (char)v;
-		s += 2;
-	}
-	*o = 0;
-	return 0;
 }
 
 /* Start `prog args...` and wait up to STEP_NS for service `svc`. */
@@ -204,18 +178,7 @@ main(int argc, char **argv)
 
 	/* The shell and what it runs write to the console (docs/libc.md). */
 	setenv("TS_STDIO", "console", 1);
-	static char script[SCRIPT_MAX];
-	if (bootarg("exec", script, sizeof(script))) {
-		if (unpercent(script) < 0) {
-			printf("init: exec=: bad %%XX escape\n");
-			sys_poweroff(2);
-		}
-		printf("init: exec begins\n");
-		int st = run_shell(script);
-		printf("init: exec done, status %d\n", st);
-		/* A shell killed or missing (negative) is 125, like env(1). */
-		sys_poweroff(st < 0 ? 125 : st & 0xff);
-	}
+	init_exec();	/* with an --exec script: runs it and powers off */
 	run_shell(NULL);
 	for (;;)
 		sys_sleep(3600ull * 1000000000ull);
