@@ -297,7 +297,7 @@ class Cluster:
         files.update({name: b.encode("latin-1") for name, b in n["boot_files"].items()})
         initrd = self.node_path(k, "initrd")
         qemu.write_boot_image(initrd, self.state["initrd"], files)
-        nodes = max(self.nodes())
+        nodes = max(self.nodes() + [self.state["nodes_at_start"]])
         for kind in ("pid", "serial", "qmp"):
             try:
                 os.unlink(self.node_path(k, kind))
@@ -532,7 +532,12 @@ class Cluster:
 
     # -- the end -----------------------------------------------------------
     def shutdown(self):
-        """End every process of the cluster by its PID (QEMU first)."""
+        """End every process of the cluster by its PID (QEMU first), as
+        the state file lists them now (cluster/ctl may have added some)."""
+        try:
+            self.load()
+        except (ClusterError, ValueError):
+            pass
         for n in self.state.get("nodes", {}).values():
             kill_pid(n.get("pid"), self.dir)
         kill_pid(self.state.get("capture_pid"), self.dir, signal.SIGTERM)

@@ -26,6 +26,7 @@
 #include <uart/uart.h>
 
 #include "init_exec.h"
+#include "init_net.h"
 
 #define STEP_NS		(5ull * 1000000000)	/* a service's time to come up */
 #define FDT_BUF		(64u * 1024)
@@ -178,6 +179,9 @@ main(int argc, char **argv)
 
 	/* The shell and what it runs write to the console (docs/libc.md). */
 	setenv("TS_STDIO", "console", 1);
+	char node[8], nodes[8];
+	if (bootarg("node", node, sizeof(node)) && bootarg("nodes", nodes, sizeof(nodes)))
+		init_netproxy(node, nodes);	/* a cluster node (docs/cluster.md) */
 	init_exec();	/* with an --exec script: runs it and powers off */
 	run_shell(NULL);
 	for (;;)
