@@ -18,6 +18,10 @@ Cases:
   timeout_hard  --timeout 2, too short for the guest's own deadline: QEMU
                 killed by PID on time, 124, no QEMU left
   sigterm       launch killed with SIGTERM: QEMU goes with it
+  cluster_exec  --nodes 3 with --exec per node: progress lines, "== node K =="
+                headings, the first non-zero status, no process left
+  cluster_timeout --nodes 2 and a silent script on node 2: 124 on time,
+                no process left
 Prints PASS/FAIL with reasons; exit status 0 only if the case passed.
 """
 
@@ -166,6 +170,39 @@ def case_sigterm(c):
     c.check(p.returncode == 130, "status %d after SIGTERM, want 130" % p.returncode)
     c.check("stopped (SIGTERM)" in err, "no message about the signal")
     c.no_qemu_left(err)
+
+
+def cluster_left(name):
+    """PIDs still running of cluster `name` (cluster/cluster.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "cluster"))
+    import cluster
+    c = cluster.Cluster(name)
+    c.load()
+    return c.running()
+
+
+def case_cluster_exec(c):
+    name = "ctest-launch-exec"
+    status, out, err, _ = c.run("--nodes", "3", "--name", name, "--timeout", "120",
+                                "--exec", "echo one", "--exec", "2=echo two; exitcode 4",
+                                "--exec", "3=echo three; exitcode 6", limit=180)
+    c.check(status == 4, "status %d, want 4 (node 2's, the first non-zero)" % status)
+    c.check(re.search(r"== node 1 ==\none\n== node 2 ==\ntwo\n== node 3 ==\nthree\n", out),
+            "output not under the node headings")
+    c.check(len(re.findall(r"^launch: node [123] up \([0-9.]+ s\)$", err, re.M)) == 3,
+            "not one progress line per node")
+    c.check("run directory /tmp/" in err or "run directory" in err, "run directory not named")
+    c.check(cluster_left(name) == [], "processes left: %s" % cluster_left(name))
+
+
+def case_cluster_timeout(c):
+    name = "ctest-launch-timeout"
+    status, out, err, took = c.run("--nodes", "2", "--name", name, "--timeout", "25",
+                                   "--exec", "2=echo started; idle", limit=90)
+    c.check(status == 124, "status %d, want 124" % status)
+    c.check(took <= 25 + SLACK, "took %.1f s for --timeout 25" % took)
+    c.check("timeout after 25 s" in err, "no timeout message")
+    c.check(cluster_left(name) == [], "processes left: %s" % cluster_left(name))
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
