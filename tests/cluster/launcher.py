@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import mkinitrd  # on the path through cluster/qemu.py
+
 
 def ctl(ctx, c, *args):
     r = subprocess.run([sys.executable, os.path.join(ctx.root, "cluster", "ctl"), "--name",
@@ -110,3 +112,20 @@ def run(c, ctx):
     print(r.stdout[-800:])
     got = len(re.findall(r"52:54:00:77:00:63 > ff:ff:ff:ff:ff:ff", r.stdout))
     assert r.returncode == 0 and got == 3, "tcpdump read %d of 3 frames" % got
+    # add: one more node, here with a key of its own (to be refused once
+    # netproxy runs): its boot image carries that key, the others keep theirs
+    other = c.path("other.key")
+    with open(other, "w") as f:
+        f.write("ab" * 32 + "\n")
+    rc, out = ctl(ctx, c, "add", "--key-file", other)
+    assert rc == 0 and "node 4 booting" in out, out
+    c.load()
+    c.wait(lambda: c.up(4), 60, "node 4 up")
+    for k, want in ((4, "ab" * 32), (1, key)):
+        with open(c.node_path(k, "initrd"), "rb") as f:
+            blob = f.read()
+        files = {n: blob[o:o + sz] for n, o, sz in mkinitrd.read_image(blob)}
+        assert files["boot.key"].decode() == want, "node %d's boot.key" % k
+    assert 'bootargs: "init=init node=4 nodes=4"' in c.log(4), "node 4's boot arguments"
+    rc, out = ctl(ctx, c, "status")
+    assert re.search(r"^node 4 +up ", out, re.M), out
