@@ -21,12 +21,14 @@ Layout of a run directory (all sockets are UNIX sockets in it):
     node-K.qmp            node K's QMP socket
     node-K.net            node K's cable: QEMU's NIC <-> wirefilter (ptp)
     node-K.wire           node K's wirefilter management socket
-    node-K.initrd         node K's boot image with its boot files
+    boot-DIGEST.initrd    a boot image with boot files (boot.key), shared by
+                          the nodes that have the same ones
     group-G/              a partition's switch (partition / heal)
 Node K is 10.77.0.K/16 with MAC 52:54:00:77:00:KK (K as a hex byte); its
 boot arguments carry node=K nodes=N, the key goes as boot file boot.key.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -295,8 +297,8 @@ class Cluster:
             raise ClusterError("node %d is running (pid %d)" % (k, n["pid"]))
         files = {"boot.key": n["key"].encode()}
         files.update({name: b.encode("latin-1") for name, b in n["boot_files"].items()})
-        initrd = self.node_path(k, "initrd")
-        qemu.write_boot_image(initrd, self.state["initrd"], files)
+        initrd = self.boot_image(files)
+        n["initrd"] = initrd
         nodes = max(self.nodes() + [self.state["nodes_at_start"]])
         for kind in ("pid", "serial", "qmp"):
             try:
@@ -319,6 +321,18 @@ class Cluster:
         n["started"] = time.time()
         self.save()
         return proc
+
+    def boot_image(self, files):
+        """The boot image with these boot files, shared by the nodes that
+        have the same ones (boot-<digest>.initrd in the run directory)."""
+        h = hashlib.sha256()
+        for name in sorted(files):
+            h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+        path = self.path("boot-%s.initrd" % h.hexdigest()[:16])
+        if not os.path.exists(path):
+            qemu.write_boot_image(path + ".tmp", self.state["initrd"], files)
+            os.replace(path + ".tmp", path)
+        return path
 
     # -- state of the nodes -----------------------------------------------
     def log(self, k, whole=False):

@@ -122,7 +122,7 @@ def run(c, ctx):
     c.load()
     c.wait(lambda: c.up(4), 60, "node 4 up")
     for k, want in ((4, "ab" * 32), (1, key)):
-        with open(c.node_path(k, "initrd"), "rb") as f:
+        with open(c.node(k)["initrd"], "rb") as f:
             blob = f.read()
         files = {n: blob[o:o + sz] for n, o, sz in mkinitrd.read_image(blob)}
         assert files["boot.key"].decode() == want, "node %d's boot.key" % k
