@@ -36,6 +36,7 @@ exec_end(int status)
 	}
 }
 
+/* Log why the script cannot run and power off with ST_NOSCRIPT. */
 static void __attribute__((noreturn))
 exec_fail(const char *what, long err)
 {
