@@ -6,7 +6,8 @@
  * done, status N", and powers the node off with that status (a shell killed
  * or missing: 125).  The boot file boot.deadline (decimal seconds
  * after boot) bounds the script: past it init kills the shell, logs "init:
- * exec deadline passed" and powers off with 124.  Any failure to deliver
+ * exec deadline passed", runs `sync` (at most SYNC_NS) so that the file
+ * systems write out what they hold, and powers off with 124.  Any failure to deliver
  * the script is logged and powers off with 125.  docs/cluster.md.
  */
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #define EXEC_PATH	"/tmp/exec.sh"
 #define EXEC_MAX	(1u << 20)	/* sh's own limit for a script file */
 #define POLL_NS		(50ull * 1000000)
+#define SYNC_NS		(1000ull * 1000000)	/* the sync after a deadline */
 #define ST_TIMEOUT	124	/* as timeout(1) */
 #define ST_NOSCRIPT	125	/* as env(1): the script could not run */
 
@@ -84,13 +86,12 @@ task_ended(long tid)
 	return 1;
 }
 
-/* Run `sh EXEC_PATH` until it ends or `deadline` (ns since boot) passes;
- * returns its status, negative if it was killed or did not start, or
- * -ERR_TIMEOUT (the shell killed at the deadline). */
+/* Run sh with `argv` (privileged) until it ends or `deadline` (ns since
+ * boot) passes; returns its status, negative if it was killed or did not
+ * start, or -ERR_TIMEOUT (the shell killed at the deadline). */
 static int
-exec_run(uint64_t deadline)
+sh_until(const char *const *argv, uint64_t deadline)
 {
-	static const char *const argv[] = { EXEC_PATH, NULL };
 	int st = 0;
 	long tid = ts_spawn("sh", argv, 0, SPAWN_PRIV);
 
@@ -98,8 +99,6 @@ exec_run(uint64_t deadline)
 		return (int)tid;
 	while (deadline != UINT64_MAX && !task_ended(tid)) {
 		if (ts_now() >= deadline) {
-			printf("init: exec deadline passed (%llu s after boot): stopping the script\n",
-			       (unsigned long long)(deadline / 1000000000ull));
 			sys_task_kill(tid);
 			sys_task_wait(tid, NULL);
 			return -ERR_TIMEOUT;
@@ -108,6 +107,22 @@ exec_run(uint64_t deadline)
 	}
 	long r = sys_task_wait(tid, &st);
 	return r < 0 ? (int)r : st;
+}
+
+/* The script ran past its deadline: write out what the file systems hold
+ * (`sync`, at most SYNC_NS) and power off with ST_TIMEOUT. */
+static void __attribute__((noreturn))
+exec_timeout(uint64_t deadline)
+{
+	static const char *const sync_argv[] = { "-c", "sync", NULL };
+
+	printf("init: exec deadline passed (%llu s after boot): script stopped, syncing\n",
+	       (unsigned long long)(deadline / 1000000000ull));
+	int st = sh_until(sync_argv, ts_now() + SYNC_NS);
+	if (st != 0)
+		printf("init: exec: sync: %s\n", st == -ERR_TIMEOUT ? "did not end in time" :
+		       st < 0 ? ts_strerror(st) : "failed");
+	exec_end(ST_TIMEOUT);
 }
 
 void
@@ -128,10 +143,11 @@ init_exec(void)
 	if (fclose(f) != 0 || w != (size_t)n)
 		exec_fail(EXEC_PATH, -ERR_IO);
 	free(script);
+	static const char *const argv[] = { EXEC_PATH, NULL };
 	printf("init: exec begins\n");
-	int st = exec_run(deadline);
+	int st = sh_until(argv, deadline);
 	if (st == -ERR_TIMEOUT)
-		exec_end(ST_TIMEOUT);
+		exec_timeout(deadline);
 	printf("init: exec done, status %d\n", st);
 	exec_end(st < 0 ? ST_NOSCRIPT : st & 0xff);
 }

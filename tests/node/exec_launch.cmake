@@ -3,7 +3,7 @@
 # SIGTERM, and launch --nodes N (exec per node, its timeout), each a case of
 # tests/node/exec_launch.py.
 if(NOT TESSERA_GUEST)
-	foreach(c long args_too_long panic panic_early unfinished timeout_guest timeout_hard sigterm
+	foreach(c long args_too_long panic panic_early unfinished timeout_guest timeout_sync timeout_hard sigterm
 		cluster_exec cluster_timeout)
 		add_test(NAME node_exec_launch_${c}
 			COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/exec_launch.py

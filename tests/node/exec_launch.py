@@ -15,6 +15,9 @@ Cases:
                 killed): non-zero and "stopped before the script finished"
   timeout_guest a silent script under --timeout 12: init stops it, launch
                 ends on time with 124 and says so; no QEMU left
+  timeout_sync  a script that wrote a file on a FAT disk and went silent:
+                at the deadline init syncs before the power-off, so the
+                host finds the file's bytes on the image
   timeout_hard  --timeout 2, too short for the guest's own deadline: QEMU
                 killed by PID on time, 124, no QEMU left
   sigterm       launch killed with SIGTERM: QEMU goes with it
@@ -141,6 +144,24 @@ def case_timeout_guest(c):
     c.check("timeout: the script did not finish in 12 s (the node stopped it)" in err,
             "no message that init stopped the script")
     c.no_qemu_left(err)
+
+
+def case_timeout_sync(c):
+    img = os.path.join(c.build_dir, "test-logs", "exec_launch_sync.img")
+    os.makedirs(os.path.dirname(img), exist_ok=True)
+    if os.path.exists(img):
+        os.unlink(img)
+    subprocess.run(["mkfs.fat", "-C", "-n", "TESSERA", img, "8192"], check=True,
+                   stdout=subprocess.DEVNULL)
+    status, out, err, took = c.run("--timeout", "15", "--disk", img, "--exec",
+                                   "echo important > /disk/imp.txt; echo written; idle",
+                                   limit=60)
+    c.check(status == 124, "status %d, want 124" % status)
+    c.check("written" in out, "the script did not write")
+    c.check("(the node stopped it)" in err, "init did not stop the script")
+    r = subprocess.run(["mtype", "-i", img, "::/imp.txt"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    c.check(r.stdout == "important\n", "imp.txt on the image: %r" % r.stdout)
 
 
 def case_timeout_hard(c):
