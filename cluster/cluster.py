@@ -63,6 +63,13 @@ def run_root():
     return os.environ.get("TESSERA_RUN_DIR") or "/tmp/tessera-%d" % os.getuid()
 
 
+def test_run_root(build_dir):
+    """The run root for the tests of one build: two worktrees' test suites
+    running at once do not meet in one cluster name."""
+    digest = hashlib.sha256(os.path.abspath(build_dir).encode()).hexdigest()[:8]
+    return os.path.join(run_root(), "t" + digest)
+
+
 def node_mac(k):
     return "52:54:00:77:00:%02x" % k
 
@@ -461,7 +468,8 @@ class Cluster:
         of what was typed.  Needs the node's interactive shell (no other
         client on the serial socket)."""
         nonce = secrets.token_hex(4)
-        end_re = re.compile(r"@@end-%s (-?[0-9]+)" % nonce)
+        # the whole line: the number may come in two reads
+        end_re = re.compile(r"@@end-%s (-?[0-9]+)[ \t]*\n" % nonce)
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         deadline = time.monotonic() + timeout
         try:

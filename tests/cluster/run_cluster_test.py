@@ -51,6 +51,8 @@ def main():
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     os.makedirs(args.log_dir, exist_ok=True)
+    # this build's own run root, for cluster/ctl and launch run by the script too
+    os.environ["TESSERA_RUN_DIR"] = cluster.test_run_root(args.build_dir)
     c = cluster.Cluster(args.name)
     ctx = types.SimpleNamespace(build_dir=os.path.abspath(args.build_dir), log_dir=args.log_dir,
                                 pcap=os.path.join(args.log_dir, "switch.pcap") if args.pcap

@@ -52,6 +52,12 @@ class Case:
             self.reasons.append(what)
         return cond
 
+    def env(self):
+        """launch's environment: this build's own run root for clusters."""
+        sys.path.insert(0, os.path.join(ROOT, "cluster"))
+        import cluster
+        return dict(os.environ, TESSERA_RUN_DIR=cluster.test_run_root(self.build_dir))
+
     def cmd(self, *args):
         return [sys.executable, self.launch, "--no-build", "--build-dir", self.build_dir] + \
             list(args)
@@ -60,7 +66,7 @@ class Case:
         """Run launch; returns (status, stdout, stderr, seconds)."""
         t = time.monotonic()
         r = subprocess.run(self.cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=limit)
+                           text=True, timeout=limit, env=self.env())
         took = time.monotonic() - t
         print("$ launch %s\n  status %d after %.1f s\n--- stdout (last 600)\n%s\n--- stderr\n%s"
               % (" ".join(a if len(a) < 80 else a[:60] + "..." for a in args), r.returncode,
@@ -194,11 +200,11 @@ def case_sigterm(c):
     c.no_qemu_left(err)
 
 
-def cluster_left(name):
+def cluster_left(c_, name):
     """PIDs still running of cluster `name` (cluster/cluster.py)."""
     sys.path.insert(0, os.path.join(ROOT, "cluster"))
     import cluster
-    c = cluster.Cluster(name)
+    c = cluster.Cluster(name, root=c_.env()["TESSERA_RUN_DIR"])
     c.load()
     return c.running()
 
@@ -214,7 +220,7 @@ def case_cluster_exec(c):
     c.check(len(re.findall(r"^launch: node [123] up \([0-9.]+ s\)$", err, re.M)) == 3,
             "not one progress line per node")
     c.check("run directory /tmp/" in err or "run directory" in err, "run directory not named")
-    c.check(cluster_left(name) == [], "processes left: %s" % cluster_left(name))
+    c.check(cluster_left(c, name) == [], "processes left: %s" % cluster_left(c, name))
 
 
 def case_cluster_timeout(c):
@@ -224,7 +230,7 @@ def case_cluster_timeout(c):
     c.check(status == 124, "status %d, want 124" % status)
     c.check(took <= 25 + SLACK, "took %.1f s for --timeout 25" % took)
     c.check("timeout after 25 s" in err, "no timeout message")
-    c.check(cluster_left(name) == [], "processes left: %s" % cluster_left(name))
+    c.check(cluster_left(c, name) == [], "processes left: %s" % cluster_left(c, name))
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
