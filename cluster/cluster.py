@@ -198,13 +198,12 @@ class Cluster:
         if os.path.isdir(self.dir):
             try:
                 self.load()
-                if self.running():
-                    raise ClusterError("cluster %r is running (%s): cluster/ctl --name %s "
-                                       "status, or end its launch first"
-                                       % (self.name, self.dir, self.name))
-            except ClusterError as e:
-                if "is running" in str(e):
-                    raise
+            except (ClusterError, ValueError):
+                self.state = {}
+            if self.running():
+                raise ClusterError("cluster %r is running (%s): cluster/ctl --name %s "
+                                   "status, or end its launch first"
+                                   % (self.name, self.dir, self.name))
             shutil.rmtree(self.dir)
         os.makedirs(self.dir, mode=0o700)
         key = self._key(key_file)
