@@ -89,6 +89,33 @@ def read_image(blob):
     return entries
 
 
+def with_files(blob, extra):
+    """Image bytes `blob` with the files of `extra` ((name, data) pairs)
+    added, replacing entries of the same name: how cluster/launch gives a
+    node its boot files (docs/cluster.md)."""
+    entries = read_image(blob)
+    names = {name for name, _ in extra}
+    first = min((off for _, off, _ in entries), default=len(blob))
+    count = len(entries) + len(extra)
+    if names & {name for name, _, _ in entries} or HEADER.size + ENTRY.size * count > first:
+        files = [(name, blob[off:off + size]) for name, off, size in entries
+                 if name not in names]
+        return build_image(files + list(extra))
+    # Room in the table: add the entries there and the data at the end,
+    # without moving the programs (one copy of the image, no rebuild).
+    for name, _ in extra:
+        check_name(name)
+    if len(names) != len(extra):
+        raise ImageError("duplicate name in %r" % sorted(names))
+    table, tail, end = b"", [], _align(len(blob))
+    for name, data in extra:
+        table += ENTRY.pack(name.encode("ascii"), end, len(data))
+        tail.append(b"\0" * (end - len(blob) - sum(map(len, tail))) + data)
+        end = _align(end + len(data))
+    head = HEADER.pack(MAGIC, count, 0) + blob[HEADER.size:HEADER.size + ENTRY.size * len(entries)]
+    return b"".join([head, table, blob[len(head) + len(table):]] + tail)
+
+
 def list_programs(path):
     """Names of the programs in the image file at path."""
     with open(path, "rb") as f:

@@ -9,10 +9,13 @@
  *      back to uart when no GPU comes up);
  *   4. file systems: `ramfs /tmp`, and the FAT server on blk0 at /disk when
  *      the node has a disk;
- *   5. the shell: with the boot argument exec=SCRIPT (percent-encoded, as
- *      cluster/launch --exec writes it) `sh -c SCRIPT` runs once and the
- *      node powers off with its exit status; otherwise an interactive `sh`
- *      on the console, started again whenever it ends.
+ *   5. netproxy, on a cluster node (boot arguments node= and nodes=;
+ *      init_net.c);
+ *   6. the shell: with the boot file boot.exec (cluster/launch --exec
+ *      writes it) the script runs once, bounded by boot.deadline, and the
+ *      node powers off with its exit status after flushing every volume
+ *      (init_exec.c); otherwise an interactive `sh` on the console, started
+ *      again whenever it ends.
  * Each step logs one line; a failed step is logged and skipped, so a node
  * without a UART or PCI still comes up as far as it can.  A server that
  * ends before it serves its name is noticed at once (no wait for the
@@ -35,13 +38,15 @@
 #include <tessera/user.h>
 #include <uart/uart.h>
 
+#include "init_exec.h"
+#include "init_net.h"
+
 extern char **environ;
 
 #define MS		1000000ull
 #define STEP_NS		(5000 * MS)	/* a service's time to come up */
 #define STABLE_NS	(10000 * MS)	/* a run this long resets the restart delay */
 #define FDT_BUF		(64u * 1024)
-#define SCRIPT_MAX	4096u
 
 static uint8_t fdt_buf[FDT_BUF] __attribute__((aligned(8)));
 
@@ -92,34 +97,6 @@ wait_service(const char *name, uint64_t ns)
 	return tid;
 }
 
-/* Decode %XX escapes of s in place; 0, or -1 on a bad escape. */
-static int
-unpercent(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s != '%') {
-			*o++ = *s;
-			continue;
-		}
-		unsigned v = 0;
-		for (int i = 1; i <= 2; i++) {
-			char c = s[i];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			if (d < 0)
-				return -1;
-			v = v * 16 + (unsigned)d;
-		}
-		*o++ = (char)v;
-		s += 2;
-	}
-	*o = 0;
-	return 0;
-}
-
-
 /* A task init starts and watches: a server, or the shell. */
 struct child {
 	const char *name;	/* for log lines */
@@ -134,7 +111,8 @@ struct child {
 };
 
 static char con[8] = "uart";		/* console=uart|gpu */
-static const char *shell_script;	/* exec=: the script; NULL: interactive */
+static const char *shell_script;	/* boot.exec's copy on /tmp; NULL: interactive */
+static uint64_t exec_deadline = UINT64_MAX;	/* boot.deadline, ns since boot */
 
 /* Spawn `prog` stopped, watch it, then start it: its end always reaches
  * init as a TERMINATE (or a refused watch).  Servers get no environment
@@ -196,7 +174,7 @@ start_fat(void)
 static long
 start_shell(void)
 {
-	const char *argv[] = { "-c", shell_script, NULL };
+	const char *argv[] = { shell_script, NULL };
 
 	return spawn_watched("sh", shell_script ? argv : NULL, (const char *const *)environ,
 			     SPAWN_PRIV);
@@ -331,8 +309,9 @@ restart(struct child *c)
 
 /*
  * Run the shell and supervise every child.  With a script: until the
- * shell ends, returning its status.  Interactive: for ever; the shell is
- * started again whenever it ends.
+ * shell ends, returning its status, or until exec_deadline, killing it and
+ * returning -ERR_TIMEOUT.  Interactive: for ever; the shell is started
+ * again whenever it ends.
  */
 static int
 supervise(void)
@@ -344,6 +323,15 @@ supervise(void)
 		return -ERR_NOENT;
 	for (;;) {
 		uint64_t now = ts_now(), wait = DUX_FOREVER;
+		if (shell_script && exec_deadline != UINT64_MAX) {
+			if (now >= exec_deadline) {
+				sys_task_kill(sh->tid);
+				while (sh->tid)
+					events(10 * MS);
+				return -ERR_TIMEOUT;
+			}
+			wait = exec_deadline - now;
+		}
 		for (int i = 0; i < C_COUNT; i++) {
 			struct child *c = &children[i];
 			if (c->due && c->due <= now && c->supervised)
@@ -409,18 +397,12 @@ main(int argc, char **argv)
 
 	/* The shell and what it runs write to the console (docs/libc.md). */
 	setenv("TS_STDIO", "console", 1);
-	static char script[SCRIPT_MAX];
-	if (bootarg("exec", script, sizeof(script))) {
-		if (unpercent(script) < 0) {
-			printf("init: exec=: bad %%XX escape\n");
-			ts_shutdown(2);
-		}
+	char node[8], nodes[8];
+	if (bootarg("node", node, sizeof(node)) && bootarg("nodes", nodes, sizeof(nodes)))
+		init_netproxy(node, nodes);	/* a cluster node (docs/cluster.md) */
+	if ((shell_script = init_exec_script(&exec_deadline))) {
 		printf("init: exec begins\n");
-		shell_script = script;
-		int st = supervise();
-		printf("init: exec done, status %d\n", st);
-		/* A shell killed or missing (negative) is 125, like env(1). */
-		ts_shutdown(st < 0 ? 125 : st & 0xff);
+		init_exec_done(supervise(), exec_deadline);
 	}
 	supervise();
 	return 0;

@@ -261,6 +261,7 @@ ksys_poweroff(struct task *t, int status)
 	if (!t->priv)
 		return -ERR_PERM;
 	printk("poweroff by %s (tid %ld), status %d\n", t->name, t->tid, status);
+	console_panic();	/* write out what the console owner has not read */
 	platform_poweroff(status);
 }
 
@@ -468,6 +469,48 @@ ksys_fdt_read(struct task *t, void *buf, size_t len)
 	if (len >= fdt_copy_size)
 		copyout(t, buf, fdt_copy, fdt_copy_size, "bad device-tree buffer");
 	return fdt_copy_size;
+}
+
+/* Privileged: bytes [offset, offset + len) of boot-image file `name`,
+ * through a bounce page (copyout may retarget KMAP_DATA); the file's size. */
+static long
+ksys_boot_read(struct task *t, const char *name, size_t name_len, void *buf, size_t len,
+	       uint64_t offset)
+{
+	char kname[TS_NAME_MAX + 1];
+	struct initrd_file f;
+	uint64_t bounce_pa;
+
+	check_len(t, name_len, TS_NAME_MAX, "boot file name over 31 bytes");
+	copyin(t, kname, name, name_len, "bad boot file name pointer");
+	kname[name_len] = 0;
+	if (!t->priv)
+		return -ERR_PERM;
+	if (name_len == 0 || strnlen(kname, name_len) != name_len)
+		return -ERR_INVAL;
+	if (initrd_find(kname, &f) < 0)
+		return -ERR_NOENT;
+	if (offset >= f.size || len == 0)
+		return (long)f.size;
+	if (len > f.size - offset)
+		len = f.size - offset;
+	uint8_t *bounce = kheap_page_alloc(&bounce_pa);
+	if (!bounce)
+		return -ERR_NOMEM;
+	for (size_t done = 0; done < len;) {
+		uint64_t pa = f.pa + offset + done;
+		size_t chunk = PAGE_SIZE - (pa & (PAGE_SIZE - 1));
+		if (chunk > len - done)
+			chunk = len - done;
+		memcpy(bounce, kmap(KMAP_DATA, pa), chunk);
+		if (vm_copyout(&t->vs, (uint64_t)buf + done, bounce, chunk) < 0) {
+			kheap_page_free(bounce);
+			task_fault(t, ERR_BADSYS, "bad boot file buffer", (uint64_t)buf + done);
+		}
+		done += chunk;
+	}
+	kheap_page_free(bounce);
+	return (long)f.size;
 }
 
 #define PIN_MAX 512		/* pages one task may hold pinned */
