@@ -231,7 +231,7 @@ flush_peer(struct peer *p, uint64_t now)
 
 /* The handshake of c is done: c becomes its peer's connection. */
 static void
-peer_up(struct conn *c)
+peer_up(struct conn *c, uint64_t rtt_ns)
 {
 	struct peer *p = &peers[c->hs.peer];
 	uint64_t now = np_now();
@@ -248,7 +248,7 @@ peer_up(struct conn *c)
 	p->c = c;
 	p->info.state = NP_PEER_UP;
 	p->info.ups++;
-	p->info.rtt_us = (uint32_t)((now - c->hs_sent) / 1000);
+	p->info.rtt_us = (uint32_t)(rtt_ns / 1000);
 	p->last_rx = now;
 	p->last_hb = 0;
 	p->hb_t = 0;
@@ -260,10 +260,12 @@ peer_up(struct conn *c)
 	flush_peer(p, now);
 }
 
-/* A frame during the handshake. */
+/* A frame during the handshake.  The round trip at "up" is from our last
+ * handshake frame to this one. */
 static int
-hs_frame(struct conn *c)
+hs_frame(struct conn *c, uint64_t now)
 {
+	uint64_t rtt = now - c->hs_sent;
 	uint8_t out[NP_HS_OUT_MAX];
 	unsigned otype;
 	size_t olen;
@@ -282,7 +284,7 @@ hs_frame(struct conn *c)
 		c->hs_sent = np_now();
 	}
 	if (rc == NP_HS_DONE)
-		peer_up(c);
+		peer_up(c, rtt);
 	return 0;
 }
 
@@ -368,7 +370,7 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *pb, err_t err)
 			if (rc < 0)
 				conn_fail(c, !c->up, c->rd.why);
 			else if (rc == 1)
-				(void)(c->up ? up_frame(c, now) : hs_frame(c));
+				(void)(c->up ? up_frame(c, now) : hs_frame(c, now));
 		}
 	}
 	pbuf_free(pb);
