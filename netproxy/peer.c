@@ -407,7 +407,9 @@ on_err(void *arg, err_t err)
 	const char *why = err == ERR_RST ? "connection reset" : err == ERR_ABRT ?
 			  "connection aborted" : "connection failed";
 	if (p && p->c == c)
-		peer_lost(p, 0, why);
+		peer_lost(p, c->hs.state == NP_HS_WAIT_CHAL, why);
+	else if (!p && c->hs.state == NP_HS_WAIT_RESP)	/* it refused our proof */
+		log_peer(c->hs.peer, "refused", err == ERR_RST ? "reset in the handshake" : why);
 }
 
 static void

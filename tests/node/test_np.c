@@ -140,6 +140,8 @@ check(void)
 	if (st != 0)
 		fail("sh -c 'services; peers'", st);
 	measure();
+	const char *pv[] = { "-c", "peers", NULL };
+	ts_run("sh", pv, 0, 0);
 	struct np_peer_info pi;
 	if (peer_info(2, &pi) < 0 || pi.frames_in == 0 || pi.bytes_out < BULK)
 		return fail("peer 2 counters", (long)pi.frames_in);
