@@ -18,7 +18,8 @@
 
 #define DEV_VA		0x2200000000ul	/* vnet_attach's mappings (VNET_VA_SPAN) */
 #define BATCH		64u		/* frames per poll */
-#define TX_TRIES	2000u		/* yields waiting for a transmit buffer */
+#define TX_TRIES	20000u		/* waits for a transmit buffer (2 s) */
+#define TX_WAIT_NS	100000ull	/* one wait: the device drains meanwhile */
 #define PCI_WAIT_NS	(10ull * 1000000000)
 
 static struct vnet dev;
@@ -31,8 +32,10 @@ sys_now(void)
 	return (uint32_t)(np_now() / NP_MS);
 }
 
-/* lwIP output: one frame per pbuf chain; wait (yielding) for a transmit
- * buffer rather than drop, so a burst of a large window is not lost. */
+/* lwIP output: one frame per pbuf chain.  With every transmit buffer in
+ * flight, sleep briefly and retry rather than drop (a burst of a large
+ * window would be lost) or spin (spinning took 90% of the CPU and slowed
+ * the device's own draining on a busy host). */
 static err_t
 link_output(struct netif *n, struct pbuf *p)
 {
@@ -49,7 +52,7 @@ link_output(struct netif *n, struct pbuf *p)
 			return ERR_OK;
 		if (rc != -ERR_AGAIN)
 			return ERR_IF;
-		sys_yield();
+		sys_sleep(TX_WAIT_NS);
 	}
 	return ERR_MEM;
 }
