@@ -9,7 +9,9 @@ timeout; both are killed by PID at the end.  Scenarios:
 
   pair      node 1 must see peer 2 up, its names, ECHO; when node 1 prints
             "np: kill node 2 now" node 2's QEMU is killed (SIGKILL) and
-            node 1 must log "netproxy: peer 2 down" within 3 s.
+            node 1 must log "netproxy: peer 2 down" within 3 s; when node 1
+            prints "np: restart node 2 now" node 2 boots again (log
+            <name>-node2.log.restart) and must come back with its names.
   wrongkey  node 2 has another key: node 1 logs "peer 2 refused", no node
             logs "peer .* up", node 1 registers none of node 2's names.
 
@@ -117,6 +119,7 @@ def run(args):
     logs = [os.path.join(args.log_dir, "%s-node%d.log" % (args.name, k)) for k in (1, 2)]
     deadline = time.monotonic() + args.timeout
     n2 = Qemu(node_argv(args, 2, "wait", key2, sock[1], sock[0]), logs[1])
+    first2 = ""
     n1 = Qemu(node_argv(args, 1, mode1, KEY, sock[0], sock[1]), logs[0])
     try:
         if args.scenario == "pair":
@@ -134,13 +137,21 @@ def run(args):
                     print("peer 2 down logged %.2f s after the kill" % dt)
                     if dt > DOWN_BOUND_S:
                         reasons.append("peer 2 down after %.2f s (bound %.1f)" % (dt, DOWN_BOUND_S))
+                if not n1.wait_for(r"np: restart node 2 now", deadline):
+                    reasons.append("node 1 never asked to restart node 2")
+                else:
+                    n2.close()
+                    first2 = n2.text
+                    n2 = Qemu(node_argv(args, 2, "wait", key2, sock[1], sock[0]),
+                              logs[1] + ".restart")
+                    logs.append(logs[1] + ".restart")
         n1.proc.wait(timeout=max(1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         reasons.append("timeout after %d s" % args.timeout)
     finally:
         n1.close()
         n2.close()
-    t1, t2 = n1.text, n2.text
+    t1, t2 = n1.text, first2 + n2.text
     if n1.proc.returncode != 0:
         reasons.append("node 1 exit status %s" % n1.proc.returncode)
     for k, t in ((1, t1), (2, t2)):
@@ -151,6 +162,7 @@ def run(args):
     want2 = [r"netproxy: node 2 of 2: 10\.77\.0\.2/16"]
     if args.scenario == "pair":
         want1 += [r"netproxy: peer 2 up \(rtt \d+ us\)", r"net/2/tnode", r"/net/2/tmp",
+                  r"np: peer 2 up again after \d+ ms, names back",
                   r"np: echo 64 bytes", r"np: node 2's names gone",
                   r"\s2 up\s+\d+\s+\d+\s+\d+"]
         want2 += [r"netproxy: peer 1 up \(rtt \d+ us\)"]

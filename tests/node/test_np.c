@@ -8,7 +8,8 @@
  *           (net/2/tnode, /net/2/tmp), that a request to one is
  *           -ERR_NOTSUP, runs `sh -c 'services; peers'`, measures ECHO
  *           round trips and a bulk ECHO, asks the harness to kill node 2
- *           and checks that the peer goes down and its names vanish;
+ *           and checks that the peer goes down and its names vanish, then
+ *           to start it again and checks that it comes back with its names;
  *   refuse: (node 1) for REFUSE_S seconds peer 2 must never come up and
  *           none of its names appear.
  * Every result is one "np: ..." line; the node powers off with 0 only if
@@ -153,6 +154,16 @@ check(void)
 	if (dux_lookup("net/2/tnode") >= 0 || dux_lookup("/net/2/tmp") >= 0)
 		return fail("node 2's names still registered", 0);
 	printf("np: node 2's names gone\n");
+	printf("np: restart node 2 now\n");
+	t0 = ts_now();
+	if (wait_state(2, NP_PEER_UP, UP_S) < 0)
+		return fail("peer 2 not up again", 0);
+	if (wait_name("net/2/tnode", 10) != np || wait_name("/net/2/tmp", 10) != np)
+		return fail("node 2's names not back", 0);
+	if (peer_info(2, &pi) < 0 || pi.ups != 2)
+		return fail("peer 2 up count", (long)pi.ups);
+	printf("np: peer 2 up again after %llu ms, names back\n",
+	       (unsigned long long)((ts_now() - t0) / MS));
 }
 
 static void
