@@ -21,7 +21,7 @@
 
 #include "netproxy.h"
 
-#define LOCAL_MAX	64u	/* services listed at once (the kernel's table) */
+#define LOCAL_MAX	256u	/* services listed at once (the kernel's table) */
 
 static char reg[NP_NODES_MAX + 1][NP_NAMES_MAX][NP_NAME_MAX + 1];
 static unsigned nreg[NP_NODES_MAX + 1];
