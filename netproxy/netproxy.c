@@ -6,9 +6,11 @@
  * through those names is the next step; until then they answer
  * -ERR_NOTSUP.
  *
- * Usage: netproxy node=K nodes=N key=HEX [nic=BB:DD.F] [export=a,b,/c]
+ * Usage: netproxy node=K nodes=N key=HEX [nic=BB:DD.F|netN] [export=a,b,/c]
  *   K in 1..N, N in 2..16; key: 32..128 hex digits (16..64 bytes);
- *   nic: the PCI function the PCI server holds for us (default 00:01.0);
+ *   nic: the PCI function the PCI server holds for us (direct), or the
+ *   virtio-net server to go through (IPC); default: 00:01.0 if held,
+ *   else net0 (link.c);
  *   export: the names to announce (default: see disc.c).
  * Needs privilege (device memory, DMA, the interrupt).
  *
@@ -30,7 +32,7 @@
 #define RING		64u
 #define SCAN_MS		1000u	/* exports re-read */
 
-struct np_conf np_conf = { .nic = "00:01.0" };
+struct np_conf np_conf;
 
 uint64_t
 np_now(void)
@@ -55,6 +57,17 @@ number(const char *s, long lo, long hi)
 	return *s && !*end && v >= lo && v <= hi ? v : -1;
 }
 
+/* nic=: a PCI function "BB:DD.F" or a virtio-net server "netN". */
+static int
+nic_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!strncmp(s, "net", 3))
+		return n > 3 && n < sizeof(np_conf.nic) && number(s + 3, 0, 9999) >= 0;
+	return n == 7 && s[2] == ':' && s[5] == '.';
+}
+
 /* Decode the arguments into np_conf; 0, or -1 after an error line. */
 static int
 parse_args(int argc, char **argv)
@@ -70,7 +83,7 @@ parse_args(int argc, char **argv)
 			np_conf.nodes = (unsigned)v;
 		else if (!strncmp(a, "key=", 4))
 			key = a + 4;
-		else if (!strncmp(a, "nic=", 4) && strlen(a + 4) == 7)
+		else if (!strncmp(a, "nic=", 4) && nic_ok(a + 4))
 			strcpy(np_conf.nic, a + 4);
 		else if (!strncmp(a, "export=", 7) && strlen(a + 7) < NP_EXPORT_MAX) {
 			strcpy(np_conf.exports, a + 7);
@@ -160,10 +173,15 @@ main(int argc, char **argv)
 		}
 		uint64_t next = np_peers_tick(now);
 		struct ts_packet *req;
-		while ((req = dux_recv()))
-			serve(req);
+		while ((req = dux_recv())) {
+			if (np_link_reply(req))
+				got++;
+			else
+				serve(req);
+		}
 		if (got || np_link_irqs() != seen || np_link_rearm()) {
 			dux_wait(0);
+			np_link_flushed();
 			continue;
 		}
 		u32_t lw = sys_timeouts_sleeptime();
@@ -172,5 +190,6 @@ main(int argc, char **argv)
 			at = now + lw * NP_MS;
 		now = np_now();
 		dux_wait(at > now ? at - now : 0);
+		np_link_flushed();
 	}
 }

@@ -37,7 +37,7 @@ struct np_conf {
 	unsigned self, nodes;		/* our node number, the cluster size */
 	uint8_t key[NP_KEY_MAX];
 	size_t keylen;
-	char nic[8];			/* PCI function "BB:DD.F" the PCI server holds */
+	char nic[8];			/* "BB:DD.F" held by the PCI server, "netN", "" */
 	char exports[NP_EXPORT_MAX];	/* export= list (comma separated), "" = default */
 	int export_set;
 };
@@ -56,6 +56,15 @@ int np_link_poll(void);
 int np_link_rearm(void);
 /* Interrupts seen by the NIC handler (changes when one arrives). */
 uint32_t np_link_irqs(void);
+/* ipc path: a reply from the netN server (frame or write status) is
+ * consumed (1); anything else is left to the caller (0). */
+int np_link_reply(struct ts_packet *q);
+/* Call after each dux_wait/dux_flush: reclaims the ipc transmit buffers. */
+void np_link_flushed(void);
+/* Bytes of bulk data a connection may have queued and unacknowledged: the
+ * whole send buffer direct; less through IPC, where the server drops
+ * frames it cannot take (-ERR_AGAIN) instead of making us wait. */
+uint32_t np_link_queue_cap(void);
 
 /* peer.c */
 void np_peers_start(void);			/* listen, state of every peer */

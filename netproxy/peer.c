@@ -186,7 +186,10 @@ push_fill(struct peer *p)
 	struct conn *c = p->c;
 
 	while (c && c->pcb && p->fill_left) {
-		tcpwnd_size_t room = tcp_sndbuf(c->pcb);
+		tcpwnd_size_t room = tcp_sndbuf(c->pcb);	/* at most 64 KiB - 1 */
+		uint32_t queued = TCP_SND_BUF - c->pcb->snd_buf, cap = np_link_queue_cap();
+		if (room > (queued < cap ? cap - queued : 0))
+			room = queued < cap ? (tcpwnd_size_t)(cap - queued) : 0;
 		uint64_t n = p->fill_left < FILL_CHUNK ? p->fill_left : FILL_CHUNK;
 		if (n > room)
 			n = room;

@@ -12,6 +12,8 @@ timeout; both are killed by PID at the end.  Scenarios:
             node 1 must log "netproxy: peer 2 down" within 3 s; when node 1
             prints "np: restart node 2 now" node 2 boots again (log
             <name>-node2.log.restart) and must come back with its names.
+  ipc       the same as pair with nic=net0 on both nodes: netproxy goes
+            through the virtio-net server instead of driving the NIC.
   wrongkey  node 2 has another key: node 1 logs "peer 2 refused", no node
             logs "peer .* up", node 1 registers none of node 2's names.
 
@@ -103,7 +105,9 @@ class Qemu:
 
 
 def node_argv(args, k, mode, key, sock_self, sock_peer):
-    boot = "init=test_np -- node=%d nodes=2 key=%s nic=00:01.0 %s" % (k, key, mode)
+    nic = "net0" if args.scenario == "ipc" else "00:01.0"
+    bulk = " bulk=1" if args.scenario == "ipc" else ""
+    boot = "init=test_np -- node=%d nodes=2 key=%s nic=%s %s%s" % (k, key, nic, mode, bulk)
     extra = ["-netdev", "dgram,id=n0,local.type=unix,local.path=%s,remote.type=unix,"
              "remote.path=%s" % (sock_self, sock_peer),
              "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:%02x,romfile=" % k]
@@ -114,15 +118,15 @@ def node_argv(args, k, mode, key, sock_self, sock_peer):
 def run(args):
     reasons = []
     sock = [os.path.join(args.sock_dir, "%s_%d.sock" % (args.name, k)) for k in (1, 2)]
-    mode1 = "check" if args.scenario == "pair" else "refuse"
-    key2 = KEY if args.scenario == "pair" else BAD_KEY
+    mode1 = "refuse" if args.scenario == "wrongkey" else "check"
+    key2 = BAD_KEY if args.scenario == "wrongkey" else KEY
     logs = [os.path.join(args.log_dir, "%s-node%d.log" % (args.name, k)) for k in (1, 2)]
     deadline = time.monotonic() + args.timeout
     n2 = Qemu(node_argv(args, 2, "wait", key2, sock[1], sock[0]), logs[1])
     first2 = ""
     n1 = Qemu(node_argv(args, 1, mode1, KEY, sock[0], sock[1]), logs[0])
     try:
-        if args.scenario == "pair":
+        if args.scenario != "wrongkey":
             hit = n1.wait_for(r"np: kill node 2 now", deadline)
             if not hit:
                 reasons.append("node 1 never asked to kill node 2")
@@ -158,9 +162,10 @@ def run(args):
         for line in t.splitlines():
             if PANIC_RE.search(line) or "np: FAIL" in line or "lwIP assertion" in line:
                 reasons.append("node %d: %s" % (k, line.strip()[:120]))
-    want1 = [r"netproxy: node 1 of 2: 10\.77\.0\.1/16", r"np: all passed"]
-    want2 = [r"netproxy: node 2 of 2: 10\.77\.0\.2/16"]
-    if args.scenario == "pair":
+    how = "through IPC" if args.scenario == "ipc" else "direct, interrupts"
+    want1 = [r"netproxy: node 1 of 2: 10\.77\.0\.1/16 .*" + how, r"np: all passed"]
+    want2 = [r"netproxy: node 2 of 2: 10\.77\.0\.2/16 .*" + how]
+    if args.scenario != "wrongkey":
         want1 += [r"netproxy: peer 2 up \(rtt \d+ us\)", r"net/2/tnode", r"/net/2/tmp",
                   r"np: peer 2 up again after \d+ ms, names back",
                   r"np: echo 64 bytes", r"np: node 2's names gone",
@@ -187,7 +192,7 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--name", required=True)
-    ap.add_argument("--scenario", choices=("pair", "wrongkey"), required=True)
+    ap.add_argument("--scenario", choices=("pair", "ipc", "wrongkey"), required=True)
     ap.add_argument("--log-dir", required=True)
     ap.add_argument("--sock-dir", required=True)
     ap.add_argument("--timeout", type=int, default=120)
