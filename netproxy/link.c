@@ -169,29 +169,16 @@ attach_direct(int quiet)
 		printf("netproxy: no PCI server\n");
 		return (int)pci;
 	}
-	struct ts_packet req = { .opcode = OP_OPEN }, rep;
-	dux_set_name(&req, np_conf.nic, strlen(np_conf.nic));
-	int r = dux_call((ts_addr)pci, &req, &rep, PCI_WAIT_NS);
-	if (r < 0 || !rep.len) {
-		if (!quiet)
-			printf("netproxy: PCI server does not hold nic=%s for us (%s): start it "
-			       "as 'pci hold=%s'\n", np_conf.nic,
-			       ts_strerror(r < 0 ? r : -ERR_NOENT), np_conf.nic);
-		dux_data_free(&rep);
-		return -ERR_NOENT;
-	}
-	static char words[512];
-	char *argv[16];
-	int argc = 0;
-	size_t n = rep.len < sizeof(words) - 1 ? rep.len : sizeof(words) - 1;
-	memcpy(words, (const void *)(uintptr_t)rep.data, n);
-	words[n] = 0;
-	dux_data_free(&rep);
-	for (size_t i = 0; i < n && argc < 16; i += strlen(words + i) + 1)
-		argv[argc++] = words + i;
 	struct pci_args a;
-	if ((r = pci_args_parse(argc, argv, &a)) < 0) {
-		printf("netproxy: bad driver arguments for %s\n", np_conf.nic);
+	int r = pci_held_args(pci, np_conf.nic, &a, PCI_WAIT_NS);
+	if (r == -ERR_NOENT) {
+		if (!quiet)
+			printf("netproxy: PCI server does not hold nic=%s for us: start it as "
+			       "'pci hold=%s'\n", np_conf.nic, np_conf.nic);
+		return r;
+	}
+	if (r < 0) {
+		printf("netproxy: driver arguments of %s: %s\n", np_conf.nic, ts_strerror(r));
 		return r;
 	}
 	if ((r = vnet_attach(&dev, &a, DEV_VA)) < 0) {
