@@ -7,7 +7,8 @@ both run netproxy (node=1/2 nodes=2 key=...).  Each QEMU has its own
 process group, serial log (<log-dir>/<name>-node<K>.log) and a hard
 timeout; both are killed by PID at the end.  Scenarios:
 
-  pair      node 1 must see peer 2 up, its names, ECHO; when node 1 prints
+  pair      node 1 must see peer 2 up, its names (export=tnode,/tmp,nothere:
+            nothere is not registered, so not announced), ECHO; when node 1 prints
             "np: kill node 2 now" node 2's QEMU is killed (SIGKILL) and
             node 1 must log "netproxy: peer 2 down" within 3 s; when node 1
             prints "np: restart node 2 now" node 2 boots again (log
@@ -106,8 +107,10 @@ class Qemu:
 
 def node_argv(args, k, mode, key, sock_self, sock_peer):
     nic = "net0" if args.scenario == "ipc" else "00:01.0"
-    bulk = " bulk=1" if args.scenario == "ipc" else ""
-    boot = "init=test_np -- node=%d nodes=2 key=%s nic=%s %s%s" % (k, key, nic, mode, bulk)
+    extra_args = " bulk=1" if args.scenario == "ipc" else ""
+    if args.scenario == "pair":  # the export= list (ipc: the default exports)
+        extra_args += " export=tnode,/tmp,nothere"
+    boot = "init=test_np -- node=%d nodes=2 key=%s nic=%s %s%s" % (k, key, nic, mode, extra_args)
     extra = ["-netdev", "dgram,id=n0,local.type=unix,local.path=%s,remote.type=unix,"
              "remote.path=%s" % (sock_self, sock_peer),
              "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:%02x,romfile=" % k]

@@ -133,6 +133,9 @@ check(void)
 		return fail("node 2's names missing", t1 < 0 ? t1 : t2);
 	if (t1 != np || t2 != np)
 		return fail("remote names not served by netproxy", t1);
+	if (dux_lookup("net/2/nothere") >= 0 || dux_lookup("net/2/pci") >= 0 ||
+	    dux_lookup("net/2/netproxy") >= 0)
+		return fail("a name node 2 does not export is registered", 0);
 	printf("np: names net/2/tnode and /net/2/tmp registered by netproxy\n");
 	struct ts_packet req = { .opcode = OP_READ, .len = 16 }, rep;
 	int r = dux_call((ts_addr)t1, &req, &rep, 5 * SEC);
