@@ -137,23 +137,10 @@ static struct vblk vdev;
 static void
 attach_direct(long pci)
 {
-	struct ts_packet req = { .opcode = OP_OPEN, .name_len = 7 }, rep;
-	memcpy(req.name, "00:02.0", 7);
-	int r = dux_call((ts_addr)pci, &req, &rep, 5 * SEC);
-	if (r < 0 || !rep.len)
-		bench_die("pci OPEN 00:02.0", r);
-	static char words[512];
-	char *argv[16];
-	int argc = 0;
-	size_t n = rep.len < sizeof(words) - 1 ? rep.len : sizeof(words) - 1;
-	memcpy(words, (const void *)(uintptr_t)rep.data, n);
-	if ((r = dux_data_free(&rep)) < 0)
-		bench_die("pci OPEN data", r);
-	for (size_t i = 0; i < n && argc < 16; i += strlen(words + i) + 1)
-		argv[argc++] = words + i;
 	struct pci_args a;
-	if ((r = pci_args_parse(argc, argv, &a)) < 0)
-		bench_die("driver arguments", r);
+	int r = pci_held_args(pci, "00:02.0", &a, 5 * SEC);
+	if (r < 0)
+		bench_die("pci OPEN 00:02.0 (held driver arguments)", r);
 	if ((r = vblk_attach(&vdev, &a, DEV_VA)) < 0)
 		bench_die(vdev.err, r);
 	if ((r = vblk_irq_start(&vdev)) < 0)

@@ -34,7 +34,7 @@ ts_sync_mounts(uint64_t ns, void (*report)(const char *mount, int err))
 		int r = dux_call((ts_addr)s[i].tid, &req, &rep, ns);
 		if (!(rep.flags & PKT_KERNEL))
 			dux_data_free(&rep);	/* nothing after a time-out: rep is zero */
-		if (r < 0) {
+		if (r < 0 && r != -ERR_NOTSUP) {	/* nothing to flush: a remote name */
 			if (report)
 				report(s[i].name, r);
 			if (st == 0)

@@ -17,6 +17,7 @@
 
 #include <dux/dux.h>
 #include <tessera/proto_file.h>
+#include <tessera/proto_netproxy.h>
 #include <tessera/user.h>
 #include "sh.h"
 
@@ -771,6 +772,84 @@ b_time(int argc, char **argv, FILE *out)
 	return st;
 }
 
+/* ---- Cluster ---- */
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* `peers --echo J [N [SIZE]]`: N ECHOs of SIZE bytes to node J's
+ * netproxy, one at a time; round trips, and the rate for large ones. */
+static int
+peers_echo(long np, int argc, char **argv, FILE *out)
+{
+	char *e1 = "", *e2 = "", *e3 = "";
+	long node = strtol(argv[2], &e1, 10);
+	long n = argc > 3 ? strtol(argv[3], &e2, 10) : 10;
+	long size = argc > 4 ? strtol(argv[4], &e3, 10) : 64;
+	if (*e1 || *e2 || *e3 || n < 1 || n > 1000 || size < (long)NP_ECHO_MIN ||
+	    size > (long)NP_ECHO_MAX)
+		return sh_say(2, "peers: --echo NODE [COUNT 1..1000 [BYTES %u..%u]]", NP_ECHO_MIN,
+			      NP_ECHO_MAX);
+	int *t = malloc((size_t)n * sizeof(*t));
+	if (!t)
+		return sh_fail("peers", ENOMEM);
+	for (long i = 0; i < n; i++) {
+		struct ts_packet req = { .opcode = OP_ECHO, .offset = (uint64_t)node,
+					 .handle = (uint64_t)size }, rep;
+		dux_set_name(&req, "echo", 4);
+		int r = dux_call((ts_addr)np, &req, &rep, 60ull * 1000000000);
+		if (r < 0) {
+			free(t);
+			return sh_say(1, "peers: echo to node %ld: %s", node, ts_strerror(r));
+		}
+		t[i] = r;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_int);
+	fprintf(out, "echo node %ld: %ld x %ld bytes: min %d median %d max %d us", node, n, size,
+		t[0], t[n / 2], t[n - 1]);
+	if (t[n / 2] > 0)
+		fprintf(out, ", %lld Mbit/s", (long long)size * 8 / t[n / 2]);
+	fprintf(out, "\n");
+	free(t);
+	return 0;
+}
+
+/* The peers of this node's netproxy (docs/netproxy.md). */
+static int
+b_peers(int argc, char **argv, FILE *out)
+{
+	static const char *const state[NP_PEER_STATE_COUNT] = {
+		"new", "connecting", "handshake", "up", "down", "refused"
+	};
+	long np;
+
+	if (!(argc == 1 || (argc >= 3 && argc <= 5 && !strcmp(argv[1], "--echo"))))
+		return usage(argv[0]);
+	if (sh_ipc() < 0 || (np = dux_lookup(NETPROXY_SERVICE)) < 0)
+		return sh_say(1, "peers: no netproxy on this node");
+	if (argc > 1)
+		return peers_echo(np, argc, argv, out);
+	struct ts_packet req = { .opcode = OP_INFO }, rep;
+	dux_set_name(&req, "peers", 5);
+	int r = dux_call((ts_addr)np, &req, &rep, 5ull * 1000000000);
+	if (r < 0)
+		return sh_say(1, "peers: %s", ts_strerror(r));
+	const struct np_peer_info *p = (const void *)(uintptr_t)rep.data;
+	fprintf(out, "NODE STATE         RTT_US   BYTES_IN  BYTES_OUT  FRAMES_IN FRAMES_OUT "
+		     "RETRANS NAMES\n");
+	for (int i = 0; i < r && (size_t)(i + 1) * sizeof(*p) <= rep.len; i++)
+		fprintf(out, "%4u %-10s %9u %10llu %10llu %10llu %10llu %7llu %5u\n", p[i].node,
+			p[i].state < NP_PEER_STATE_COUNT ? state[p[i].state] : "?", p[i].rtt_us,
+			(unsigned long long)p[i].bytes_in, (unsigned long long)p[i].bytes_out,
+			(unsigned long long)p[i].frames_in, (unsigned long long)p[i].frames_out,
+			(unsigned long long)p[i].retrans, p[i].names);
+	dux_data_free(&rep);
+	return 0;
+}
+
 /* ---- The shell itself ---- */
 
 static int
@@ -851,6 +930,7 @@ const struct builtin sh_builtins[] = {
 	{ "kill", b_kill, "kill TID|NAME..." },
 	{ "sleep", b_sleep, "sleep SECONDS" },
 	{ "services", b_services, "services" },
+	{ "peers", b_peers, "peers [--echo NODE [COUNT [BYTES]]]" },
 	{ "time", b_time, "time COMMAND [ARG...]" },
 	{ "env", b_env, "env" },
 	{ "unset", b_unset, "unset NAME..." },

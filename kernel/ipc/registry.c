@@ -1,4 +1,4 @@
-/* The service registry: names (1..63 bytes) to task ids.  Entries die with
+/* The service registry: names (1..63 bytes, any bytes, '/' too) to task ids.  Entries die with
  * their task.  A fixed table: no allocation, bounded look-up. */
 #include <stdint.h>
 #include <tessera/errors.h>
@@ -7,7 +7,7 @@
 #include <kernel/string.h>
 #include <kernel/task.h>
 
-#define SVC_MAX 64
+#define SVC_MAX 256	/* a 16-node cluster: ~15 names per peer, remote ones (netproxy) */
 #define SVC_NAME 63
 
 static struct {

@@ -192,4 +192,11 @@ struct pci_args {
  * missing or a value is malformed. */
 int pci_args_parse(int argc, char *const *argv, struct pci_args *a);
 
+/* For a program the PCI server holds function `fn` ("BB:DD.F") for (`pci
+ * hold=BB:DD.F`, docs/pci.md): ask the server pci_tid for its driver
+ * arguments (OP_OPEN) and parse them into *a.  0, -ERR_NOENT when the
+ * function is not held for the caller, -ERR_TIMEOUT, or -ERR_INVAL (bad
+ * arguments).  Guest only (drivers/pci/pci_hold.c, uses dux). */
+int pci_held_args(long pci_tid, const char *fn, struct pci_args *a, uint64_t timeout_ns);
+
 #endif
