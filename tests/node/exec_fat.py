@@ -71,9 +71,11 @@ class Case:
                 f.write(data)
             run(["mcopy", "-i", self.img, src, "::" + path], check=True)
 
-    def launch(self, script, timeout=150):
+    def launch(self, script, timeout=150, verbose=False):
         cmd = [sys.executable, LAUNCH, "--no-build", "--build-dir", self.build_dir,
                "--disk", self.img, "--smp", "2", "--timeout", str(timeout), "--exec", script]
+        if verbose:
+            cmd.insert(-2, "--verbose")  # the node's log lines too
         r = run(cmd, timeout=timeout + 30)
         with open(os.path.join(self.work, self.name + ".out"), "w") as f:
             f.write("$ %s\n%s" % (" ".join(cmd), r.stdout))

@@ -22,6 +22,7 @@ Usage: fat_diff_node.py --build-dir DIR --work DIR --case diff|writeback
 import argparse
 import os
 import random
+import select
 import shlex
 import shutil
 import signal
@@ -33,13 +34,15 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
+sys.path.insert(0, os.path.join(ROOT, "cluster"))
 sys.path.insert(0, HERE)
 import fat_diff  # noqa: E402
 import fat_mtools  # noqa: E402
+import qemu  # noqa: E402
 from exec_fat import gen_bytes  # noqa: E402
 
 LAUNCH = os.path.join(ROOT, "cluster", "launch")
-SCRIPT_MAX = 1800          # encoded exec= bytes (boot arguments are small)
+SCRIPT_MAX = 1800          # encoded script bytes per boot (keeps each boot short)
 SEEDS = (11, 12, 13, 14)   # gen patterns; few, so the host computes each once
 # Node images: (mkfs arguments, KiB, largest file).
 VOLUMES = {12: (["-F", "12"], 8 * 1024, 2 << 20),
@@ -91,17 +94,15 @@ def node_op(rng, m, cap, budget):
     return op
 
 
-def qemu_argv(build_dir, img, script):
-    """QEMU's command line for --exec script, from launch --dry-run."""
-    r = subprocess.run([sys.executable, LAUNCH, "--no-build", "--build-dir",
-                        build_dir, "--disk", img, "--smp", "2", "--dry-run",
-                        "--exec", script], stdout=subprocess.PIPE, text=True,
-                       check=True)
-    for l in r.stdout.splitlines():
-        l = l[len("launch: "):] if l.startswith("launch: ") else l
-        if l.startswith("qemu-system"):
-            return shlex.split(l)
-    raise RuntimeError("launch --dry-run: no QEMU line: " + r.stdout)
+def qemu_argv(build_dir, img, script, work):
+    """QEMU's command line for one node that runs `script` (the boot file
+    boot.exec in a boot image written to `work`, as launch --exec does)."""
+    guest = os.path.join(build_dir, "guest")
+    initrd = os.path.join(work, "initrd.img")
+    qemu.write_boot_image(initrd, os.path.join(guest, "initrd.img"),
+                          {"boot.exec": script.encode()})
+    return qemu.qemu_argv(os.path.join(guest, "kernel", "tessera.elf"), initrd,
+                          smp=2, disks=[img])
 
 
 def boot(args, img, script, log, until=None, timeout=240):
@@ -116,15 +117,18 @@ def boot(args, img, script, log, until=None, timeout=240):
                            text=True, timeout=timeout + 30)
         status, out = r.returncode, r.stdout
     else:
-        p = subprocess.Popen(qemu_argv(args.build_dir, img, script),
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        argv = qemu_argv(args.build_dir, img, script, os.path.dirname(log))
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, start_new_session=True)
-        out, status, end = "", -1, time.monotonic() + timeout
-        for raw in p.stdout:
-            line = raw.decode("utf-8", "replace")
-            out += line
-            if until in line and "exec=" not in line or time.monotonic() > end:
+        out, end = "", time.monotonic() + timeout
+        while until not in out and time.monotonic() < end:
+            ready, _, _ = select.select([p.stdout], [], [], 1.0)
+            if not ready:
+                continue
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
                 break
+            out += chunk.decode("utf-8", "replace")
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
         p.stdout.close()
