@@ -98,6 +98,9 @@ def run(c, ctx):
     assert rc == 0, out
     c.load()
     c.wait(lambda: c.up(2), 60, "node 2 up after restart")
+    # its netproxy's log lines share the serial line with the shell: let
+    # the cluster form again before typing
+    c.wait(c.formed, 60, "the cluster formed again after the restart")
     st, out = c.exec(2, "echo back", timeout=60)
     assert st == 0 and out.strip() == "back", (st, out)
     # the pcap: frames sent into the switch are read back by tcpdump
