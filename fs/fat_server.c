@@ -52,7 +52,6 @@ static uint32_t blk_size;
 static uint64_t blk_hold;               /* our BLK_OPEN_WRITE session */
 static struct ofile ofiles[MAX_OPEN];
 static struct session sessions[MAX_OPEN];
-static ts_addr watched[MAX_OPEN];
 static uint64_t next_handle = 1;
 
 /*
@@ -407,23 +406,6 @@ path_ofile(const char *path)
 }
 
 static void
-watch(ts_addr who)
-{
-	unsigned i;
-
-	for (i = 0; i < MAX_OPEN; i++)
-		if (watched[i] == who)
-			return;
-	for (i = 0; i < MAX_OPEN; i++) {
-		if (watched[i] == 0) {
-			if (dux_watch(who) >= 0)
-				watched[i] = who;
-			return;
-		}
-	}
-}
-
-static void
 session_close(struct session *s)
 {
 	if (s->of != NULL) {
@@ -442,11 +424,12 @@ static void
 reply(const struct ts_packet *req, int status, uint64_t handle,
       const void *data, size_t len)
 {
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, status);
 
-	if (r == NULL)
+	if (r == NULL) {
+		printf("fat: no slot for a reply (opcode %u)\n", req->opcode);
 		return;
-	dux_reply_init(r, req, status);
+	}
 	r->handle = handle;
 	if (data != NULL && len > 0 && status >= 0) {
 		r->flags |= PKT_DATA_COPY;
@@ -525,7 +508,6 @@ opened:
 	s->handle = next_handle++;
 	s->owner = req->addr;
 	s->flags = fl | (wr ? FILE_O_WRITE : 0);
-	watch(req->addr);
 	to_file_stat(&s->st, s->of != NULL ? file_ino(&s->of->f) : dir_ino(&s->st), &fs);
 	reply(req, 0, s->handle, &fs, sizeof(fs));
 }
@@ -870,17 +852,13 @@ handle(struct ts_packet *req)
 {
 	static char path[FILE_PATH_MAX + 1];
 	struct session *s;
-	unsigned i;
 	int rc;
 
+	/* The kernel's TERMINATE of one session of a dead client: addr is
+	 * the client, handle the session's (docs/ipc.md). */
 	if (req->opcode == OP_TERMINATE && (req->flags & PKT_KERNEL)) {
-		for (i = 0; i < MAX_OPEN; i++) {
-			if (sessions[i].handle != 0 &&
-			    sessions[i].owner == req->handle)
-				session_close(&sessions[i]);
-			if (watched[i] == req->handle)
-				watched[i] = 0;
-		}
+		if ((s = find_session(req)) != NULL)
+			session_close(s);
 		return;
 	}
 	if (req->flags & PKT_REPLY) {

@@ -250,16 +250,12 @@ target(const struct ts_packet *req, struct node **out, struct session **sess)
 static void
 reply(const struct ts_packet *req, int status, uint64_t handle, const void *data, size_t len)
 {
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, status);
 
 	if (!r) {
-		dux_flush();
-		if (!(r = dux_alloc())) {
-			printf("ramfs: no slot for a reply\n");
-			return;
-		}
+		printf("ramfs: no slot for a reply\n");
+		return;
 	}
-	dux_reply_init(r, req, status);
 	if (handle)
 		r->handle = handle;
 	if (data && len) {

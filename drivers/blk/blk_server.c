@@ -166,11 +166,12 @@ page_segs(unsigned page, uint32_t len, struct vq_seg *segs)
 static void
 reply(const struct ts_packet *req, int status)
 {
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, status);
 
-	if (!r)
-		return;	/* cannot happen: PARK_MAX + VBLK_TAGS < RING */
-	dux_reply_init(r, req, status);
+	if (!r) {
+		printf("virtio-blk: no slot for a reply (opcode %u)\n", req->opcode);
+		return;
+	}
 	if (req->opcode == OP_INFO)
 		r->offset = vblk_size(&dev);
 	dux_send(r);
@@ -312,9 +313,8 @@ op_open(struct ts_packet *req)
 		s->npages = n;
 		s->flags = (unsigned)req->offset;
 	}
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc(req, rc);
 	if (r) {
-		dux_reply_init(r, req, rc);
 		if (rc == 0)
 			r->handle = s->handle;
 		dux_send(r);

@@ -28,6 +28,8 @@ static struct {
 	uint16_t free_slots[IPC_MAX_SLOTS];
 	uint32_t park_head, park_tail;	/* parked received slots (dux_call) */
 	uint16_t parked[IPC_MAX_SLOTS];
+	uint8_t reused[2 * IPC_MAX_SLOTS];	/* a held packet's slot sent as its
+						   reply: its dux_done is skipped */
 	uint32_t nknown;		/* ranges posted through dux_add_range */
 	struct ts_range known[IPC_RANGES];
 } d;
@@ -183,8 +185,35 @@ dux_done(struct ts_packet *p)
 {
 	uint32_t s = slot_index(p);
 
+	if (s < 2 * d.n && d.reused[s]) {
+		d.reused[s] = 0;	/* it went out as a reply: reclaim frees it */
+		return;
+	}
 	if (s < 2 * d.n && d.nfree < d.n)
 		d.free_slots[d.nfree++] = (uint16_t)s;
+}
+
+struct ts_packet *
+dux_reply_alloc(struct ts_packet *req, int status)
+{
+	struct ts_packet *r = dux_alloc();
+	uint32_t s = slot_index(req);
+
+	if (!r) {
+		if (s >= 2 * d.n || d.reused[s])
+			return NULL;	/* not a held slot of ours */
+		/* No free slot: every one holds a received packet (parked
+		 * while a dux_call waited, say).  The request's own slot
+		 * carries the reply; its data goes first. */
+		struct ts_packet q = *req;
+		dux_data_free(req);
+		memset(req, 0, HDR_BYTES);
+		d.reused[s] = 1;
+		dux_reply_init(req, &q, status);
+		return req;
+	}
+	dux_reply_init(r, req, status);
+	return r;
 }
 
 uint64_t
@@ -385,7 +414,10 @@ dux_data_free(const struct ts_packet *p)
 	long r = sys_mem_free(va, end - va);
 	if (r < 0)
 		return (int)r;
-	return dux_range_return(p);
+	r = dux_range_return(p);
+	/* Freed: a second dux_data_free of p is a no-op. */
+	((struct ts_packet *)(uintptr_t)p)->flags &= (uint16_t)~PKT_DATA_MASK;
+	return (int)r;
 }
 
 long

@@ -11,6 +11,13 @@
  *   listing: readdir's d_mode, d_size and d_mtime (from OP_LIST's records)
  *            equal what stat gives for every entry, on FAT (with the host's
  *            read-only file ro.txt) and on ramfs.
+ *   terminate: a client's death ends its own sessions only (issue 9 part
+ *            5): the kernel's per-session TERMINATE names the session's
+ *            handle, and a server that took it for a task id closed the
+ *            sessions of the client whose tid equals that handle.  We open
+ *            sessions until the FAT server's next handle is our own tid,
+ *            let a child take that handle and die; ours still reads, the
+ *            child's is gone.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -308,10 +315,97 @@ t_listing(int argc, char **argv)
 	return 0;
 }
 
+/* OP_OPEN of path (inside the mount) on server srv; the handle, or 0. */
+static uint64_t
+file_open_raw(long srv, const char *path)
+{
+	struct ts_packet req = { .opcode = OP_OPEN, .offset = FILE_O_READ }, rep;
+
+	dux_set_name(&req, path, strlen(path));
+	int st = dux_call((ts_addr)srv, &req, &rep, WAIT_NS);
+	dux_data_free(&rep);
+	return st >= 0 ? rep.handle : 0;
+}
+
+/* A request on session h of srv without data back: its status. */
+static int
+file_req_raw(long srv, unsigned op, uint64_t h, uint64_t len)
+{
+	struct ts_packet req = { .opcode = (uint16_t)op, .handle = h, .len = len }, rep;
+	int st = dux_call((ts_addr)srv, &req, &rep, WAIT_NS);
+
+	dux_data_free(&rep);
+	return st;
+}
+
+/* Helper task: open argv[1] (a path inside /tt), write the handle it got
+ * to /tt/ready, sleep. */
+static int
+t_hold(int argc, char **argv)
+{
+	long srv;
+
+	TT_EQ(argc, 2);
+	TT_EQ(dux_init(16), 0);
+	TT_CHECK((srv = dux_lookup("/tt")) > 0);
+	uint64_t h = file_open_raw(srv, argv[1]);
+	char text[24];
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)h);
+	TT_EQ(put("/tt/ready.tmp", text), 0);
+	TT_EQ(rename("/tt/ready.tmp", "/tt/ready"), 0);
+	return ttest_sleep_forever(argc, argv);
+}
+
+static int
+t_terminate(int argc, char **argv)
+{
+	long me = sys_task_self(), fat, child;
+	uint64_t mine, h;
+	unsigned opens = 0;
+
+	(void)argc, (void)argv;
+	TT_EQ(dux_init(64), 0);
+	TT_CHECK(blk_up() > 0);
+	TT_CHECK((fat = fat_spawn("/tt")) > 0);
+	TT_EQ(wait_svc("/tt"), fat);
+	TT_EQ(put("/tt/f", "data"), 0);
+	TT_CHECK((mine = file_open_raw(fat, "/f")) != 0);
+	/* Handles count up from 1, one per OPEN: walk them up to our tid. */
+	TT_CHECK(mine < (uint64_t)me);
+	do {
+		TT_CHECK((h = file_open_raw(fat, "/f")) != 0);
+		TT_EQ(file_req_raw(fat, OP_CLOSE, h, 0), 0);
+		opens++;
+	} while (h + 1 < (uint64_t)me);
+	TT_CHECK((child = ttest_spawn_self("_hold", "/f", 0)) > 0);
+	char want[24];
+	snprintf(want, sizeof(want), "%ld", me);
+	uint64_t end = ts_now() + WAIT_NS;
+	struct stat sb;
+	while (stat("/tt/ready", &sb) < 0 && ts_now() < end)
+		sys_sleep(10 * MS);
+	/* The child's session has handle == our tid; it dies. */
+	TT_CHECK(holds("/tt/ready", want));
+	TT_EQ(sys_task_kill(child), 0);
+	TT_EQ(sys_task_wait(child, NULL), 0);
+	/* One more request through the server: the TERMINATE came first. */
+	TT_CHECK((h = file_open_raw(fat, "/f")) != 0);
+	TT_EQ(file_req_raw(fat, OP_CLOSE, h, 0), 0);
+	/* The child's session is gone (a close of it: no such session). */
+	TT_EQ(file_req_raw(fat, OP_CLOSE, (uint64_t)me, 0), -ERR_BADF);
+	TT_EQ(file_req_raw(fat, OP_READ, mine, 4), 4);
+	TT_EQ(file_req_raw(fat, OP_CLOSE, mine, 0), 0);
+	TT_EQ(umount("/tt", fat), 0);
+	printf("fsapi: a dead client's TERMINATE ended its own session only (%u opens)\n", opens);
+	return 0;
+}
+
 static const struct ttest tests[] = {
 	{ "blkhold", t_blkhold },
 	{ "cp_same", t_cp_same },
 	{ "listing", t_listing },
+	{ "terminate", t_terminate },
+	{ "_hold", t_hold },
 };
 
 TT_MAIN(tests)

@@ -495,7 +495,104 @@ sandbox(int argc, char **argv)
 	return 0;
 }
 
+/* Helper: two rounds of argv[1] ECHO requests to argv[2], each sent at
+ * once, then their replies collected (status 7, each id once) within 10 s;
+ * 0 if all came. */
+static int
+burst_client(int argc, char **argv)
+{
+	TT_EQ(argc, 3);
+	unsigned n = (unsigned)atoi(argv[1]);
+	long to = atol(argv[2]);
+	uint64_t ids[16];
+	TT_CHECK(n <= 16);
+	TT_EQ(dux_init(32), 0);
+	for (int round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < n; i++) {
+			struct ts_packet *p = dux_alloc();
+			TT_CHECK(p);
+			p->opcode = OP_ECHO;
+			ids[i] = dux_request((ts_addr)to, p);
+		}
+		TT_CHECK(dux_flush() >= 0);
+		for (unsigned got = 0; got < n; got++) {
+			struct ts_packet *p = tipc_recv(10 * SEC);
+			TT_CHECK(p);
+			TT_CHECK(p->flags & PKT_REPLY);
+			TT_EQ(p->status, 7);
+			unsigned i;
+			for (i = 0; i < n && ids[i] != p->id; i++)
+				;
+			TT_CHECK(i < n);
+			ids[i] = 0;
+			dux_done(p);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every request gets its reply even when the server holds a received
+ * packet in every slot it owns (issue 9 part 5): dux_reply_alloc then
+ * sends the reply in the request's own slot.  A server with 4 slots holds
+ * the client's first 4 requests (dux_alloc has nothing left), replies to
+ * each, then serves the next 4 as usual; the client counts 8 replies.
+ */
+static int
+reply_full(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	TT_EQ(dux_init(4), 0);
+	char to[24];
+	snprintf(to, sizeof(to), "%ld", sys_task_self());
+	const char *av[] = { "_burst", "4", to, NULL };
+	long c = ts_spawn(SELF, av, 0, 0);
+	TT_CHECK(c > 0);
+	struct ts_packet *held[4];
+	unsigned nh = 0, served = 0;
+	while (nh < 4) {
+		struct ts_packet *p = tipc_recv(10 * SEC);
+		TT_CHECK(p);
+		TT_EQ(p->opcode, OP_ECHO);
+		held[nh++] = p;
+	}
+	TT_CHECK(dux_alloc() == NULL);	/* every owned slot holds a request */
+	for (unsigned i = 0; i < nh; i++) {
+		struct ts_packet *r = dux_reply_alloc(held[i], 7);
+		/* The first goes in its own slot; sending it frees that one for
+		 * the next reply. */
+		TT_CHECK(r && (i > 0 || r == held[i]));
+		dux_send(r);
+		dux_done(held[i]);	/* skipped: the slot is the reply's */
+		served++;
+	}
+	TT_CHECK(dux_flush() >= 0);
+	while (served < 8) {
+		struct ts_packet *p = tipc_recv(10 * SEC);
+		TT_CHECK(p);
+		struct ts_packet *r = dux_reply_alloc(p, 7);
+		TT_CHECK(r && r != p);	/* slots are free again */
+		dux_send(r);
+		dux_done(p);
+		TT_CHECK(dux_flush() >= 0);
+		served++;
+	}
+	int st = -1;
+	TT_EQ(sys_task_wait(c, &st), 0);
+	TT_EQ(st, 0);
+	/* All 4 owned slots came back, each once: 4 distinct allocations. */
+	struct ts_packet *a[4];
+	for (unsigned i = 0; i < 4; i++) {
+		TT_CHECK((a[i] = dux_alloc()) != NULL);
+		for (unsigned j = 0; j < i; j++)
+			TT_CHECK(a[j] != a[i]);
+	}
+	TT_CHECK(dux_alloc() == NULL);
+	return 0;
+}
+
 static const struct ttest tests[] = {
+	{ "_burst", burst_client },
 	{ "_client", echo_client },
 	{ "_exit0", exit0 },
 	{ "_insider", insider },
@@ -506,6 +603,7 @@ static const struct ttest tests[] = {
 	{ "bad_input", bad_input },
 	{ "closed_group", closed_group },
 	{ "sandbox", sandbox },
+	{ "reply_full", reply_full },
 };
 
 TT_MAIN(tests)

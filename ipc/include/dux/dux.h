@@ -95,6 +95,12 @@ uint64_t dux_request(ts_addr to, struct ts_packet *p);
  * is free. */
 int dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	     uint64_t timeout_ns);
+/* A slot filled as the reply to req (dux_reply_init), for a server that
+ * holds req (dux_recv'd, not yet dux_done): a free slot, or, when none is
+ * left, req's own slot (its data freed first; the dux_done(req) that
+ * follows is then skipped), so that every request gets its reply.  NULL
+ * only when req is not a slot the task holds and no slot is free. */
+struct ts_packet *dux_reply_alloc(struct ts_packet *req, int status);
 /* Fill r as the reply to req: addr, id, opcode, handle, PKT_REPLY, status. */
 void dux_reply_init(struct ts_packet *r, const struct ts_packet *req, int status);
 /* Send a reply carrying `name` (may be NULL).  0 or -ERR_AGAIN (no slot),
