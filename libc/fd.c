@@ -333,8 +333,12 @@ path_call(const char *path, uint16_t op, uint64_t offset, struct ts_packet *rep)
 	struct ts_packet req = { .opcode = op, .offset = offset };
 	long tid = libc_path_req(path, &req);
 
-	if (tid < 0)
+	if (tid < 0) {
+		/* No server for path: rep carries nothing for the caller to
+		 * free (`stat("/")` once freed the stack under it). */
+		memset(rep, 0, offsetof(struct ts_packet, name));
 		return (int)tid;
+	}
 	return libc_call((ts_addr)tid, &req, rep);
 }
 

@@ -3,6 +3,8 @@
  * unless the program did it), blocking calls, and -ERR_* -> errno.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 #include <dux/dux.h>
 #include <tessera/errors.h>
 #include "libc.h"
@@ -23,6 +25,9 @@ libc_ipc(void)
 int
 libc_call(ts_addr to, const struct ts_packet *req, struct ts_packet *rep)
 {
+	/* Whatever fails, rep carries no data: callers free it after any
+	 * result (a stack garbage rep once freed the caller's own stack). */
+	memset(rep, 0, offsetof(struct ts_packet, name));
 	int r = libc_ipc();
 
 	if (r < 0)

@@ -266,6 +266,9 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	if (!p)
 		return -ERR_AGAIN;
 	copy_packet(p, req);
+	/* Without a reply (time-out, error) *reply is all zero: a
+	 * dux_data_free(reply) that follows frees nothing. */
+	memset(reply, 0, HDR_BYTES);
 	uint64_t id = dux_request(to, p);
 	uint64_t deadline = DUX_FOREVER;
 	if (timeout_ns != DUX_FOREVER)
@@ -411,6 +414,14 @@ dux_data_free(const struct ts_packet *p)
 		return 0;
 	uint64_t va = p->data & ~(TS_PAGE_SIZE - 1);
 	uint64_t end = (p->data + p->len + TS_PAGE_SIZE - 1) & ~(TS_PAGE_SIZE - 1);
+	/* Only received data is freed: pages inside one of our posted ranges
+	 * (a packet we built ourselves, or garbage, names other memory). */
+	unsigned i;
+	for (i = 0; i < d.nknown; i++)
+		if (va >= d.known[i].va && end > va && end - d.known[i].va <= d.known[i].size)
+			break;
+	if (i == d.nknown)
+		return -ERR_INVAL;
 	long r = sys_mem_free(va, end - va);
 	if (r < 0)
 		return (int)r;

@@ -591,6 +591,37 @@ reply_full(int argc, char **argv)
 	return 0;
 }
 
+/* dux_data_free frees only received data: a packet that names the task's
+ * own memory (one it built, or garbage left in an unset reply) gets
+ * -ERR_INVAL and the memory stays; after a failed dux_call the reply
+ * names nothing. */
+static int
+data_free_foreign(int argc, char **argv)
+{
+	static uint8_t mine[2 * TS_PAGE_SIZE] __attribute__((aligned(4096)));
+	uint8_t local[64];
+	struct ts_packet p = { .flags = PKT_DATA_COPY, .len = sizeof(local) };
+
+	(void)argc, (void)argv;
+	TT_EQ(dux_init(8), 0);
+	memset(local, 0x5a, sizeof(local));
+	p.data = (uint64_t)(uintptr_t)local;
+	TT_EQ(dux_data_free(&p), -ERR_INVAL);
+	p.data = (uint64_t)(uintptr_t)mine;
+	p.len = sizeof(mine);
+	TT_EQ(dux_data_free(&p), -ERR_INVAL);
+	mine[0] = 1;	/* still mapped: a freed page would fault here */
+	local[0] = 2;
+	TT_EQ(mine[0] + local[0], 3);
+	/* A call to nobody: no reply, and the reply names no data. */
+	struct ts_packet req = { .opcode = OP_ECHO }, rep;
+	memset(&rep, 0xff, sizeof(rep));
+	TT_CHECK(dux_call((ts_addr)0x7fffffff, &req, &rep, 100 * MS) < 0);
+	TT_EQ(rep.flags & PKT_DATA_MASK, 0);
+	TT_EQ(dux_data_free(&rep), 0);
+	return 0;
+}
+
 static const struct ttest tests[] = {
 	{ "_burst", burst_client },
 	{ "_client", echo_client },
@@ -604,6 +635,7 @@ static const struct ttest tests[] = {
 	{ "closed_group", closed_group },
 	{ "sandbox", sandbox },
 	{ "reply_full", reply_full },
+	{ "data_free_foreign", data_free_foreign },
 };
 
 TT_MAIN(tests)

@@ -92,7 +92,8 @@ uint64_t dux_request(ts_addr to, struct ts_packet *p);
  * for its reply, copied to *reply; other packets that arrive meanwhile are
  * parked for dux_recv.  Returns reply->status, -ERR_TIMEOUT (the reply, if
  * it comes later, is then returned by dux_recv), or -ERR_AGAIN when no slot
- * is free. */
+ * is free (reply untouched).  After any other failure the header of *reply
+ * is zero, so dux_data_free(reply) frees nothing. */
 int dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	     uint64_t timeout_ns);
 /* A slot filled as the reply to req (dux_reply_init), for a server that
@@ -127,7 +128,10 @@ int dux_register_first(const char *prefix, char *name, size_t n);
  * ranges ring is full. */
 int dux_add_range(uint64_t va, uint64_t size);
 /* Unmap the pages of a received packet's data and post again the range that
- * held them.  0 (also when p has no data) or -ERR_*. */
+ * held them; then p's data flags are cleared (a second call is a no-op).
+ * 0 (also when p has no data), -ERR_INVAL when p's data is not inside a
+ * range dux posted (a packet the task built itself, or garbage: nothing is
+ * unmapped), or -ERR_*. */
 int dux_data_free(const struct ts_packet *p);
 /* Post again the range that held p's data without unmapping anything: for
  * data the task has moved on (MOVE, once that send is flushed) or unmapped
