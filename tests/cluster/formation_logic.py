@@ -31,6 +31,13 @@ def main():
     check(p.get(3) == ("down", "(heartbeat lost)"), "last event wins: %r" % (p.get(3),))
     check(p.get(4) == ("refused", "(bad key)"), "refused: %r" % (p.get(4),))
     check(cluster.peer_states("peer 2 up\nnetproxy: peer x up\n") == {}, "junk parsed")
+    # a connection claiming to be peer 2 refused while 2's link stays up
+    p = cluster.peer_states("netproxy: peer 2 up (rtt 5 us)\nnetproxy: peer 2 refused (bad key)\n"
+                            "netproxy: peer 3 up (rtt 5 us)\nnetproxy: peer 3 down (x)\n"
+                            "netproxy: peer 3 refused (bad key)\n")
+    check(p.get(2) == ("up", "(up; refused a connection as 2 (bad key))"),
+          "refused after up: %r" % (p.get(2),))
+    check(p.get(3) == ("refused", "(bad key)"), "refused after down: %r" % (p.get(3),))
     up = ("up", "")
     check(cluster.is_formed({1: {2: up, 3: up}, 2: {1: up, 3: up}, 3: {1: up, 2: up}}),
           "3 nodes all up: not formed")
