@@ -3,12 +3,16 @@
 peer_states, is_formed): the function the launcher and the tests use to
 decide that a cluster has formed."""
 
+import contextlib
+import importlib.machinery
+import importlib.util
+import io
 import os
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "cluster"))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "cluster"))
 import cluster  # noqa: E402
 
 LOG1 = """[init:4096] init: node 1 of 3: netproxy started
@@ -49,6 +53,25 @@ def main():
     check(not cluster.is_formed({}), "no nodes: formed")
     check(cluster.node_mac(10) == "52:54:00:77:00:0a", "MAC of node 10")
     check(cluster.node_ip(16) == "10.77.0.16", "address of node 16")
+    # launch's cluster options: --export K=LIST becomes node K's boot.export
+    loader = importlib.machinery.SourceFileLoader("launch", os.path.join(ROOT, "cluster",
+                                                                         "launch"))
+    launch = importlib.util.module_from_spec(importlib.util.spec_from_loader("launch", loader))
+    loader.exec_module(launch)
+    a = launch.parse_args(["--nodes", "4", "--export", "2=blk0,/disk", "--export", "/tmp",
+                           "--switches", "2", "--max-nodes", "6"])
+    check(a.boot_files == {2: {"boot.export": b"blk0,/disk\n"}, 1: {"boot.export": b"/tmp\n"}},
+          "--export: %r" % (a.boot_files,))
+    check((a.switches, a.max_nodes) == (2, 6), "--switches, --max-nodes")
+    for bad in (["--export", "5=x"], ["--export", "2=a b"], ["--export", "x" * 512],
+                ["--export", "2=a", "--export", "2=b"], ["--switches", "5"],
+                ["--max-nodes", "3"], ["--max-nodes", "17"]):
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                launch.parse_args(["--nodes", "4"] + bad)
+            check(False, "launch accepted %s" % bad)
+        except SystemExit as e:
+            check(e.code == 2, "launch %s: exit %r" % (bad, e.code))
     for f in fails:
         print("FAIL " + f)
     print("%d checks failed" % len(fails) if fails else "PASS formation_logic")
