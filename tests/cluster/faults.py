@@ -22,7 +22,7 @@ import time
 
 import cluster
 import intruder
-from scenario import check_names, ctl, remote_names, wait_states
+from scenario import add_with_key, check_names, ctl, remote_names, wait_states
 
 CREATE = {"size": 5}
 FOUR = [1, 2, 3, 4]
@@ -116,12 +116,7 @@ def run(c, ctx):
     print("restart 3: formed again after %.2f s" % (time.monotonic() - t))
     check_names(c, FOUR)
     # 6. a node with another key
-    other = c.path("other.key")
-    with open(other, "w") as f:
-        f.write("cd" * 32 + "\n")
-    rc, out = ctl(ctx, c, "add", "--key-file", other)
-    assert rc == 0 and "node 5 booting" in out, out
-    c.load()
+    assert add_with_key(ctx, c, "cd" * 32) == 5
     refused = wait_states(c, [(k, 5) for k in FOUR], "refused", 60)
     print("node 5 refused after %.1f s (last)" % max(refused.values()))
     time.sleep(3)

@@ -10,7 +10,7 @@ import time
 
 import intruder
 import mkinitrd  # on the path through cluster/qemu.py
-from scenario import ctl
+from scenario import add_with_key, ctl
 
 
 def cmdline(pid):
@@ -98,12 +98,7 @@ def run(c, ctx):
     assert r.returncode == 0 and got == 3, "tcpdump read %d of 3 frames" % got
     # add: one more node, here with a key of its own (to be refused once
     # netproxy runs): its boot image carries that key, the others keep theirs
-    other = c.path("other.key")
-    with open(other, "w") as f:
-        f.write("ab" * 32 + "\n")
-    rc, out = ctl(ctx, c, "add", "--key-file", other)
-    assert rc == 0 and "node 4 booting" in out, out
-    c.load()
+    assert add_with_key(ctx, c, "ab" * 32) == 4
     c.wait(lambda: c.up(4), 60, "node 4 up")
     for k, want in ((4, "ab" * 32), (1, key)):
         with open(c.node(k)["initrd"], "rb") as f:

@@ -19,6 +19,18 @@ def ctl(ctx, c, *args):
     return r.returncode, r.stdout
 
 
+def add_with_key(ctx, c, key):
+    """ctl add --key-file with this key (hex): the new node's number."""
+    other = c.path("other.key")
+    with open(other, "w") as f:
+        f.write(key + "\n")
+    rc, out = ctl(ctx, c, "add", "--key-file", other)
+    k = max(c.nodes()) + 1
+    assert rc == 0 and "node %d booting" % k in out, out
+    c.load()
+    return k
+
+
 def remote_names(c, k):
     """{J: {name, ...}} of the remote names node k's `services` lists
     (net/J/svc and /net/J/mount)."""
@@ -30,12 +42,23 @@ def remote_names(c, k):
     return names
 
 
-def check_names(c, nodes, absent=()):
+def check_names(c, nodes, absent=(), settle=15):
     """Every node of `nodes` lists names of every other one (each exports
-    /tmp by default: /net/J/tmp) and none of a node in `absent`."""
+    /tmp by default: /net/J/tmp) and none of a node in `absent`.  Names
+    follow `peer J up` by an ANNOUNCE, and a starved host can make a peer
+    flap (down, up again): each node gets `settle` seconds to show the
+    right set; a flap seen meanwhile is printed."""
     for k in nodes:
-        names = remote_names(c, k)
         want = set(nodes) - {k}
+        end = time.monotonic() + settle
+        while True:
+            names = remote_names(c, k)
+            ok = set(names) == want and all("tmp" in names[j] for j in want)
+            if ok or time.monotonic() > end:
+                break
+            print("node %d: names of %s, not yet %s; peers %s" % (
+                k, sorted(names), sorted(want), c.peers(k)))
+            time.sleep(1)
         assert set(names) == want, "node %d sees names of %s, want %s" % (
             k, sorted(names), sorted(want))
         for j in want:
@@ -43,6 +66,16 @@ def check_names(c, nodes, absent=()):
         for j in absent:
             assert j not in names, "node %d still has names of node %d" % (k, j)
     print("names: %s each see the others'" % (list(nodes),))
+
+
+def flaps(c, nodes):
+    """{K: [J, ...]}: the peers node K logged down since its boot."""
+    out = {}
+    for k in nodes:
+        down = [int(j) for j in re.findall(r"netproxy: peer ([0-9]+) down", c.log(k))]
+        if down:
+            out[k] = down
+    return out
 
 
 def wait_states(c, pairs, state, timeout):
