@@ -95,7 +95,7 @@ class Plug:
                     self.pending.append(self.s.recv(65536))
                 except (BlockingIOError, TimeoutError):
                     break
-            del self.pending[:-64]
+            del self.pending[:-4096]
             time.sleep(0.001)
 
     def recv(self, timeout):
@@ -197,26 +197,32 @@ class Intruder:
             if rng.randrange(20) == 0:
                 time.sleep(0.01)
 
-    def arp_probe(self):
-        self.plug.send(arp(1, b"\xff" * 6, b"\0" * 6, node_ip(self.node)))
-        end = time.monotonic() + 2
-        while time.monotonic() < end and not self.seen["arp_reply"]:
-            f = self.plug.recv(end - time.monotonic())
-            if f is not None:
-                self.handle(f)
-        return self.seen["arp_reply"] > 0
+    def arp_probe(self, tries=5):
+        """ARP request for the target, again each second (the node may
+        drop one while its receive ring is full of our random frames)."""
+        for _ in range(tries):
+            self.plug.send(arp(1, b"\xff" * 6, b"\0" * 6, node_ip(self.node)))
+            end = time.monotonic() + 1
+            while time.monotonic() < end and not self.seen["arp_reply"]:
+                f = self.plug.recv(end - time.monotonic())
+                if f is not None:
+                    self.handle(f)
+            if self.seen["arp_reply"]:
+                return True
+        return False
 
     def connect(self, sport):
         """SYN to the target's netproxy port; (seq, their seq) or None."""
         seq = random.randrange(1 << 32)
-        self.plug.send(tcp(self.node, sport, seq, 0, 0x02))
-        for flags, rseq, rack, _ in self.wait_tcp(sport, 0x12 | 0x04, 3):
-            if flags & 0x04:
-                self.seen["rst"] += 1
-                return None
-            if flags & 0x12 == 0x12:
-                self.seen["synack"] += 1
-                return (seq + 1) & 0xffffffff, (rseq + 1) & 0xffffffff
+        for _ in range(3):  # a SYN again, as TCP would
+            self.plug.send(tcp(self.node, sport, seq, 0, 0x02))
+            for flags, rseq, rack, _ in self.wait_tcp(sport, 0x12 | 0x04, 2):
+                if flags & 0x04:
+                    self.seen["rst"] += 1
+                    return None
+                if flags & 0x12 == 0x12:
+                    self.seen["synack"] += 1
+                    return (seq + 1) & 0xffffffff, (rseq + 1) & 0xffffffff
         return None
 
     def send_data(self, sport, st, data, wait_for):
