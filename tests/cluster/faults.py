@@ -91,6 +91,7 @@ def run(c, ctx):
     cross = [(a, b) for a in FOUR for b in FOUR if (a < 3) != (b < 3)]
     rc, _ = ctl(ctx, c, "partition", "1,2", "3,4")
     assert rc == 0
+    c.load()  # ctl changed cluster.json: our later saves must not undo it
     down = wait_states(c, cross, "down", BOUND_S)
     print("partition: down after %.2f..%.2f s" % (min(down.values()), max(down.values())))
     for k in FOUR:
@@ -100,6 +101,7 @@ def run(c, ctx):
     t = time.monotonic()
     rc, _ = ctl(ctx, c, "heal")
     assert rc == 0
+    c.load()
     c.wait(lambda: c.formed(FOUR), 30, "formed after heal")
     print("heal: formed again after %.2f s" % (time.monotonic() - t))
     check_names(c, FOUR)

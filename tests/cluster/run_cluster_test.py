@@ -81,6 +81,11 @@ def main():
         signal.alarm(0)
         c.shutdown()
         left = c.running()
+        # also a process cluster.json lost track of (any command line naming the run directory)
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) != os.getpid() and int(pid) not in left \
+                    and cluster.pid_alive(int(pid), c.dir + "/"):
+                left.append(int(pid))
         for f in os.listdir(c.dir) if os.path.isdir(c.dir) else ():
             if f.endswith((".log", ".out", ".json")):
                 shutil.copy(os.path.join(c.dir, f), args.log_dir)
