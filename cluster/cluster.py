@@ -48,6 +48,8 @@ import qemu  # noqa: E402
 NODES_MAX = 16
 KEY_BYTES = 32
 PEER_EVENT = re.compile(r"netproxy: peer ([0-9]+) (up|down|refused)\b(.*)$")
+# netproxy's peer lines reach the console at any time: not a command's output
+PEER_LINE = re.compile(r"^(\[netproxy:[0-9]+\] )?netproxy: peer [0-9]+ (up|down|refused)\b")
 NODE_UP = re.compile(r"init: Tessera node up\b")
 PROMPT = re.compile(r"^tessera:[^\n]*?\$ ")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -120,12 +122,19 @@ def read_pidfile(path, wait=3.0):
 
 def peer_states(log_text):
     """{J: (state, detail)} from netproxy's lines in one node's log: the
-    last event per peer wins."""
+    last event per peer wins, except that `refused` right after `up` (no
+    `down` between) leaves J up: netproxy refused a connection that claimed
+    to be J (an intruder) while J's own link stayed up; the detail then
+    says "(up; refused a connection as J (REASON))"."""
     out = {}
     for line in log_text.splitlines():
         m = PEER_EVENT.search(line)
-        if m:
-            out[int(m.group(1))] = (m.group(2), m.group(3).strip())
+        if not m:
+            continue
+        j, state, detail = int(m.group(1)), m.group(2), m.group(3).strip()
+        if state == "refused" and out.get(j, ("",))[0] == "up":
+            state, detail = "up", "(up; refused a connection as %d %s)" % (j, detail)
+        out[j] = (state, detail)
     return out
 
 
@@ -182,6 +191,8 @@ class Cluster:
     def running(self):
         """PIDs of this cluster's processes that still run."""
         pids = [self.state.get("switch_pid")]
+        for sw in self.state.get("switches", {}).values():
+            pids += [sw.get("pid"), sw.get("cable_pid")]
         pids += [g.get("pid") for g in self.state.get("groups", {}).values()]
         for n in self.state.get("nodes", {}).values():
             pids += [n.get("pid"), n.get("wire_pid")]
@@ -190,11 +201,19 @@ class Cluster:
 
     # -- creation ----------------------------------------------------------
     def create(self, nodes, build_dir, key_file=None, smp=1, mem="256M", disks=None,
-               hub=False, boot_files=None):
+               hub=False, boot_files=None, size=None, switches=1, loss=None):
         """Make the run directory and the switch; boot nodes 1..nodes.
-        disks = {K: [image, ...]}; boot_files = {K: {name: bytes}}."""
-        if not 1 <= nodes <= NODES_MAX:
-            raise ClusterError("nodes must be 1..%d" % NODES_MAX)
+        disks = {K: [image, ...]}; boot_files = {K: {name: bytes}}.
+        size: the node numbers every node knows (boot argument nodes=,
+        default nodes): room for `add`.  switches: the nodes split in
+        blocks over that many switches, switch 1 joined to each other one
+        by a cable process (dpipe vde_plug = vde_plug), as hosts would be.
+        loss: percent lost on every node's cable from the start."""
+        size = size or nodes
+        if not 1 <= nodes <= size <= NODES_MAX:
+            raise ClusterError("nodes must be 1..%d (and at most size)" % NODES_MAX)
+        if not 1 <= switches <= nodes:
+            raise ClusterError("switches must be 1..nodes")
         if os.path.isdir(self.dir):
             try:
                 self.load()
@@ -210,13 +229,16 @@ class Cluster:
         kernel = os.path.join(build_dir, "guest", "kernel", "tessera.elf")
         initrd = os.path.join(build_dir, "guest", "initrd.img")
         self.state = {"name": self.name, "kernel": kernel, "initrd": initrd, "key": key,
-                      "smp": smp, "mem": mem, "nodes_at_start": nodes, "nodes": {},
-                      "groups": {}, "hub": hub, "created": time.time()}
+                      "smp": smp, "mem": mem, "nodes_at_start": size, "nodes": {},
+                      "groups": {}, "switches": {}, "hub": hub, "created": time.time()}
         self.save()
         self._start_switch(hub)
+        for i in range(2, switches + 1):
+            self._start_host_switch(i, hub)
         for k in range(1, nodes + 1):
             self.add_node(k, disks=(disks or {}).get(k, []),
-                          boot_files=(boot_files or {}).get(k))
+                          boot_files=(boot_files or {}).get(k),
+                          switch=(k - 1) * switches // nodes + 1, loss=loss)
 
     def _key(self, key_file):
         """The cluster key as hex: from key_file, or random; written to
@@ -233,19 +255,40 @@ class Cluster:
             f.write(key + "\n")
         return key.lower()
 
-    def _spawn(self, argv, out):
+    def _spawn(self, argv, out, session=True):
         with open(self.path(out), "ab") as log:
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=session)
+
+    def _vde_switch(self, sw, hub=False):
+        """Start the vde_switch with control directory sw (management
+        socket sw.mgmt); its PID."""
+        argv = ["vde_switch", "-s", sw, "-M", sw + ".mgmt", "-d", "-p", sw + ".pid"]
+        r = subprocess.run(argv + (["-x"] if hub else []), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode:
+            raise ClusterError("vde_switch %s: %s" % (sw, r.stdout.strip()))
+        return read_pidfile(sw + ".pid")
 
     def _start_switch(self, hub):
-        argv = ["vde_switch", "-s", self.path("switch"), "-M", self.path("switch.mgmt"),
-                "-d", "-p", self.path("switch.pid")] + (["-x"] if hub else [])
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        if r.returncode:
-            raise ClusterError("vde_switch: %s" % r.stdout.strip())
-        self.state["switch_pid"] = read_pidfile(self.path("switch.pid"))
+        self.state["switch_pid"] = self._vde_switch(self.path("switch"), hub)
+        self.save()
+
+    def switch_path(self, i):
+        """Switch i's control directory: 1 is the main switch."""
+        return self.path("switch") if i == 1 else self.path("switch-%d" % i)
+
+    def _start_host_switch(self, i, hub):
+        """Switch i (2..), standing for another host, and the cable process
+        that joins it to switch 1: dpipe vde_plug SWITCH1 = vde_plug SWITCHi
+        (between real hosts: ... = ssh HOST vde_plug SWITCHi)."""
+        sw = self.switch_path(i)
+        entry = {"pid": self._vde_switch(sw, hub)}
+        self.state["switches"][str(i)] = entry
+        self.save()
+        argv = ["dpipe", "vde_plug", self.switch_path(1), "=", "vde_plug", sw]
+        # dpipe makes a process group of its own (it fails in a new session)
+        entry["cable_pid"] = self._spawn(argv, "switch-%d.cable.out" % i, session=False).pid
         self.save()
 
     def _start_wire(self, k, switch_dir):
@@ -273,9 +316,10 @@ class Cluster:
         n["switch"] = switch_dir
         self.save()
 
-    def add_node(self, k=None, disks=(), key_file=None, boot_files=None):
-        """Boot node k (default: the next number) on the switch; returns k.
-        key_file: another key for this node (to be refused)."""
+    def add_node(self, k=None, disks=(), key_file=None, boot_files=None, switch=1, loss=None):
+        """Boot node k (default: the next number) on switch `switch` (1:
+        the main one); returns k.  key_file: another key for this node (to
+        be refused); loss: percent lost on its cable."""
         if k is None:
             k = max(self.nodes(), default=0) + 1
         if not 1 <= k <= NODES_MAX:
@@ -287,12 +331,15 @@ class Cluster:
             with open(key_file) as f:
                 key = f.read().strip().lower()
         self.state["nodes"][str(k)] = {"disks": [os.path.abspath(d) for d in disks],
-                                        "key": key, "boot_files": {}}
+                                        "key": key, "boot_files": {},
+                                        "home": self.switch_path(switch)}
+        if loss:
+            self.state["nodes"][str(k)]["loss"] = loss
         if boot_files:
             self.state["nodes"][str(k)]["boot_files"] = {
                 n: b.decode("latin-1") for n, b in boot_files.items()}
         self.save()
-        self._start_wire(k, self.path("switch"))
+        self._start_wire(k, self.switch_path(switch))
         self.start(k)
         return k
 
@@ -358,9 +405,10 @@ class Cluster:
     def peers(self, k):
         return peer_states(self.log(k))
 
-    def formed(self):
-        """Every running node sees every other running node (is_formed)."""
-        live = [k for k in self.nodes() if self.alive(self.node(k).get("pid"))]
+    def formed(self, nodes=None):
+        """Every running node (of `nodes`, default all) sees every other
+        one (is_formed)."""
+        live = [k for k in (nodes or self.nodes()) if self.alive(self.node(k).get("pid"))]
         return is_formed({k: self.peers(k) for k in live})
 
     def wait(self, cond, timeout, what):
@@ -427,26 +475,26 @@ class Cluster:
         self.heal()
         for i, g in enumerate(groups[1:], start=2):
             sw = self.path("group-%d" % i)
-            r = subprocess.run(["vde_switch", "-s", sw, "-M", sw + ".mgmt", "-d", "-p",
-                                sw + ".pid"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            if r.returncode:
-                raise ClusterError("vde_switch for group %d: %s" % (i, r.stdout.strip()))
-            self.state["groups"][str(i)] = {"pid": read_pidfile(sw + ".pid"), "nodes": g}
+            self.state["groups"][str(i)] = {"pid": self._vde_switch(sw), "nodes": g}
             self.save()
             for k in g:
                 self._start_wire(k, sw)
 
     def heal(self):
-        """Every cable back on the main switch; the group switches end."""
+        """Every cable back on its own switch; the group switches end."""
         for k in self.nodes():
-            if self.node(k).get("switch") != self.path("switch"):
-                self._start_wire(k, self.path("switch"))
+            home = self.home(k)
+            if self.node(k).get("switch") != home:
+                self._start_wire(k, home)
         for i, g in list(self.state["groups"].items()):
             kill_pid(g.get("pid"), self.dir)
             shutil.rmtree(self.path("group-%s" % i), ignore_errors=True)
             del self.state["groups"][i]
         self.save()
+
+    def home(self, k):
+        """The switch node k's cable belongs on when not partitioned."""
+        return self.node(k).get("home", self.path("switch"))
 
     def start_capture(self, pcap):
         """Capture every frame on the main switch (a hub, see create) into
@@ -463,9 +511,9 @@ class Cluster:
     # -- commands on a node ------------------------------------------------
     def exec(self, k, script, timeout=60):
         """Type script into node k's shell over its serial socket; returns
-        (status, output).  The output leaves out the prompts and the echo
-        of what was typed.  Needs the node's interactive shell (no other
-        client on the serial socket)."""
+        (status, output).  The output leaves out the prompts, the echo of
+        what was typed and netproxy's peer lines.  Needs the node's
+        interactive shell (no other client on the serial socket)."""
         nonce = secrets.token_hex(4)
         # the whole line: the number may come in two reads
         end_re = re.compile(r"@@end-%s (-?[0-9]+)[ \t]*\n" % nonce)
@@ -513,7 +561,7 @@ class Cluster:
             if typed and bare == typed[0]:  # the shell's echo of a typed line
                 typed.pop(0)
                 continue
-            if bare.strip():
+            if bare.strip() and not PEER_LINE.match(bare):
                 out.append(line)
         return int(m.group(1)), "\n".join(out)
 
@@ -566,4 +614,13 @@ class Cluster:
             kill_pid(n.get("wire_pid"), self.dir)
         for g in self.state.get("groups", {}).values():
             kill_pid(g.get("pid"), self.dir)
+        for sw in self.state.get("switches", {}).values():
+            # dpipe and its two vde_plugs: a process group of their own
+            if pid_alive(sw.get("cable_pid"), self.dir):
+                try:
+                    os.killpg(sw["cable_pid"], signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            kill_pid(sw.get("cable_pid"), self.dir)
+            kill_pid(sw.get("pid"), self.dir)
         kill_pid(self.state.get("switch_pid"), self.dir)

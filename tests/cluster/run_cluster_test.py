@@ -22,6 +22,7 @@ import types
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(ROOT, "cluster"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the scripts' helpers
 import cluster  # noqa: E402
 import mkinitrd  # noqa: E402  (on the path through cluster/qemu.py)
 
@@ -60,7 +61,8 @@ def main():
     t0 = time.monotonic()
     failed = None
     try:
-        c.create(args.nodes, ctx.build_dir, hub=args.pcap)
+        # a script's CREATE: more cluster.Cluster.create arguments (size, switches, loss)
+        c.create(args.nodes, ctx.build_dir, hub=args.pcap, **getattr(script, "CREATE", {}))
         if ctx.pcap:
             c.start_capture(ctx.pcap)
         c.wait(lambda: all(c.up(k) for k in c.nodes()), args.timeout, "every node up")
@@ -68,7 +70,8 @@ def main():
         ctx.netproxy = "netproxy" in mkinitrd.list_programs(c.state["initrd"])
         if ctx.netproxy:
             c.wait(c.formed, args.timeout, "cluster formed")
-            print("formed in %.1f s" % (time.monotonic() - t0))
+            ctx.formed_s = time.monotonic() - t0
+            print("formed in %.1f s" % ctx.formed_s)
         script.run(c, ctx)
     except (Exception, Deadline) as e:  # noqa: BLE001 - any error fails the test
         import traceback
@@ -78,6 +81,11 @@ def main():
         signal.alarm(0)
         c.shutdown()
         left = c.running()
+        # also a process cluster.json lost track of (any command line naming the run directory)
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) != os.getpid() and int(pid) not in left \
+                    and cluster.pid_alive(int(pid), c.dir + "/"):
+                left.append(int(pid))
         for f in os.listdir(c.dir) if os.path.isdir(c.dir) else ():
             if f.endswith((".log", ".out", ".json")):
                 shutil.copy(os.path.join(c.dir, f), args.log_dir)
