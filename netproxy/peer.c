@@ -202,6 +202,18 @@ push_fill(struct peer *p)
 	}
 }
 
+/* When p's next heartbeat is due: the first multiple of NP_HB_MS on our
+ * clock after the last one, so that every peer's heartbeat falls on the
+ * same instants and one wakeup sends them all (an idle 16-node cluster
+ * otherwise woke each node for each peer's heartbeat separately). */
+static uint64_t
+hb_due(const struct peer *p)
+{
+	const uint64_t period = NP_HB_MS * NP_MS;
+
+	return (p->last_hb / period + 1) * period;
+}
+
 /* Send what is due on p's connection: filler, ECHO_REPLY, ANNOUNCE,
  * heartbeat. */
 static void
@@ -221,7 +233,7 @@ flush_peer(struct peer *p, uint64_t now)
 	}
 	if (p->ann_due && send_frame(c, NPF_ANNOUNCE, ann, (uint32_t)ann_len) == 0)
 		p->ann_due = 0;
-	if (now - p->last_hb >= NP_HB_MS * NP_MS) {
+	if (now >= hb_due(p)) {
 		uint8_t hb[NPF_HB_LEN];
 		le64_put(hb, now);
 		le64_put(hb + 8, p->hb_t);
@@ -558,7 +570,7 @@ np_peers_tick(uint64_t now)
 		p->nrtx = p->c->pcb ? p->c->pcb->nrtx : 0;
 		flush_peer(p, now);
 		next = earliest(next, p->last_rx + NP_DEAD_MS * NP_MS);
-		next = earliest(next, p->last_hb + NP_HB_MS * NP_MS);
+		next = earliest(next, hb_due(p));
 	}
 	return next;
 }

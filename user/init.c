@@ -3,7 +3,8 @@
  *   1. the UART driver (`uart`, service uart0): the kernel console hands
  *      over to it (docs/uart.md);
  *   2. the PCI server (`pci`), which starts one driver per device: blkN,
- *      netN, gpuN, inputN (docs/pci.md);
+ *      netN, gpuN, inputN (docs/pci.md); on a cluster node as
+ *      `pci hold=net`: the NIC gets no net0 driver, netproxy drives it;
  *   3. the console (`console`, service console) on the UART or the GPU, as
  *      the boot argument console=uart|gpu says (default uart; gpu falls
  *      back to uart when no GPU comes up);
@@ -376,7 +377,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	boot_child(C_UART);
-	if ((rc = ts_spawn("pci", NULL, 0, SPAWN_PRIV)) < 0)
+	/* A cluster node (docs/cluster.md): the PCI server holds the NIC for
+	 * netproxy, which drives it directly (init_net.c). */
+	char node[8], nodes[8];
+	int cluster = bootarg("node", node, sizeof(node)) && bootarg("nodes", nodes, sizeof(nodes));
+	const char *pci_argv[] = { "hold=net", NULL };
+	if ((rc = ts_spawn("pci", cluster ? pci_argv : NULL, 0, SPAWN_PRIV)) < 0)
 		printf("init: pci: %s\n", ts_strerror((int)rc));
 	if (bootarg("console", con, sizeof(con)) && strcmp(con, "uart") && strcmp(con, "gpu")) {
 		printf("init: console=%s: want uart or gpu; using uart\n", con);
@@ -397,8 +403,7 @@ main(int argc, char **argv)
 
 	/* The shell and what it runs write to the console (docs/libc.md). */
 	setenv("TS_STDIO", "console", 1);
-	char node[8], nodes[8];
-	if (bootarg("node", node, sizeof(node)) && bootarg("nodes", nodes, sizeof(nodes)))
+	if (cluster)
 		init_netproxy(node, nodes);	/* a cluster node (docs/cluster.md) */
 	if ((shell_script = init_exec_script(&exec_deadline))) {
 		printf("init: exec begins\n");

@@ -6,8 +6,9 @@
  * IRQ as arguments), then registers the service "pci" and answers:
  *   OP_INFO  status = functions found, COPY data = one summary line
  *   OP_LIST  status = functions found, COPY data = the device lines
- *   OP_OPEN  name = "BB:DD.F" of a held function: COPY data = its driver
- *            arguments (NUL-separated words for pci_args_parse)
+ *   OP_OPEN  name = "BB:DD.F" of a held function, or "net" for the NIC
+ *            held by hold=net: COPY data = its driver arguments
+ *            (NUL-separated words for pci_args_parse)
  * Anything else gets -ERR_NOTSUP.  Needs privilege (mem_map_device).
  *
  * It supervises the drivers it started (docs/pci.md): each is WATCHed
@@ -15,8 +16,11 @@
  * started again, with the same grants, after ts_restart_delay's doubling
  * delay; one that ends with status 0 is left alone.
  *
- * Usage: pci [hold=BB:DD.F ...]   held functions get no driver: the caller
- *                                 drives them itself (benchmarks, tests)
+ * Usage: pci [hold=BB:DD.F|net ...]  held functions get no driver: the
+ *                                    caller drives them itself (benchmarks,
+ *                                    tests, netproxy); hold=net holds the
+ *                                    first virtio-net function, whatever
+ *                                    its slot (a cluster node's NIC)
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +46,8 @@ static size_t list_len;
 static char info_text[LINE_MAX];	/* OP_INFO reply data */
 static size_t info_len;
 #define HOLD_MAX 4
-static char held[HOLD_MAX][8];		/* "BB:DD.F" given as hold= */
+static char held[HOLD_MAX][16];		/* "BB:DD.F" given as hold= ("net" until resolved) */
+static char held_net[16];		/* hold=net: the NIC's "BB:DD.F"; "" none */
 static unsigned nheld;
 static char hold_args[512];		/* OP_OPEN reply data */
 
@@ -138,6 +143,29 @@ is_held(const struct pci_dev *d)
 	return 0;
 }
 
+/* hold=net: the first function whose driver would be virtio-net becomes
+ * the held one (its "BB:DD.F" replaces "net" in held[]); logged, as is
+ * the lack of one. */
+static void
+resolve_held_net(void)
+{
+	for (unsigned i = 0; i < nheld; i++) {
+		if (strcmp(held[i], "net"))
+			continue;
+		for (unsigned j = 0; j < bus.ndev && !held_net[0]; j++) {
+			const struct pci_dev *d = &bus.dev[j];
+			if (d->id && d->id->driver && !strcmp(d->id->driver, "virtio-net"))
+				snprintf(held_net, sizeof(held_net), "%02x:%02x.%x", d->bus,
+					 d->dev, d->fn);
+		}
+		if (held_net[0])
+			printf("pci: hold=net: the NIC is %s\n", held_net);
+		else
+			printf("pci: hold=net: no virtio-net function\n");
+		strcpy(held[i], held_net);
+	}
+}
+
 /* Start the driver of d if the boot image has it; describe the outcome. */
 static void
 start_driver(const struct pci_dev *d, char *line, size_t n)
@@ -197,6 +225,7 @@ enumerate(void)
 		return -1;
 	}
 	int disabled = pci_assign(&bus);
+	resolve_held_net();
 	for (unsigned i = 0; i < bus.ndev; i++) {
 		char line[LINE_MAX];
 		pci_describe(&bus.dev[i], line, sizeof(line));
@@ -294,8 +323,10 @@ serve(struct ts_packet *req)
 		char at[16];
 		const struct pci_dev *d = &bus.dev[i];
 		snprintf(at, sizeof(at), "%02x:%02x.%x", d->bus, d->dev, d->fn);
-		if (req->name_len == strlen(at) && memcmp(req->name, at, req->name_len) == 0 &&
-		    is_held(d))
+		int by_at = req->name_len == strlen(at) && memcmp(req->name, at, req->name_len) == 0;
+		int by_net = req->name_len == 3 && memcmp(req->name, "net", 3) == 0 &&
+			     held_net[0] && strcmp(at, held_net) == 0;
+		if ((by_at || by_net) && is_held(d))
 			hd = d;
 	}
 	int alen = hd ? pci_driver_args(&host, hd, hold_args, sizeof(hold_args)) : -ERR_NOENT;

@@ -23,3 +23,7 @@ foreach(scenario pair ipc wrongkey)
 	set_tests_properties(node_netproxy_${scenario} PROPERTIES TIMEOUT 180
 		LABELS "node;netproxy" SKIP_RETURN_CODE 77)
 endforeach()
+# init on a real cluster node: pci hold=net, nic=, default exports and
+# boot.export, names gone while the peer is down (np_init.py).
+include(${CMAKE_SOURCE_DIR}/cmake/TesseraClusterTest.cmake)
+tessera_cluster_test(NAME netproxy_init NODES 2 SCRIPT np_init.py TIMEOUT 240 LABELS netproxy)

@@ -172,6 +172,7 @@ def run(args):
         want1 += [r"netproxy: peer 2 up \(rtt \d+ us\)", r"net/2/tnode", r"/net/2/tmp",
                   r"np: peer 2 up again after \d+ ms, names back",
                   r"np: echo 64 bytes", r"np: node 2's names gone",
+                  r"np: peer 2 counters over the ECHOs: frames out \d+",
                   r"\s2 up\s+\d+\s+\d+\s+\d+"]
         want2 += [r"netproxy: peer 1 up \(rtt \d+ us\)"]
     else:

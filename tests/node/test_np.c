@@ -122,6 +122,39 @@ measure(void)
 		fail("echo of 4 bytes is not -ERR_RANGE", r);
 }
 
+/* The `peers` record of node 2 across measure() (begun at t0 with a, b
+ * after): the counters grew by what measure() sent and got back, give or
+ * take the heartbeats and ANNOUNCEs of that time; state, rtt, names set. */
+static void
+check_counters(const struct np_peer_info *a, const struct np_peer_info *b, uint64_t t0)
+{
+	const uint64_t hdr = 12, hb = hdr + 24, rep = hdr + 16;
+	uint64_t bulk = (uint64_t)bulk_mib << 20, echos = ECHOS + BULKS;
+	uint64_t beats = (ts_now() - t0) / (250 * MS) + 2, extra = 4;	/* ANNOUNCEs */
+	uint64_t fo = b->frames_out - a->frames_out, fi = b->frames_in - a->frames_in;
+	uint64_t bo = b->bytes_out - a->bytes_out, bi = b->bytes_in - a->bytes_in;
+	uint64_t bo_min = ECHOS * (hdr + 64) + BULKS * (hdr + bulk);
+
+	printf("np: peer 2 counters over the ECHOs: frames out %llu in %llu, bytes out %llu in "
+	       "%llu, rtt %u us, retrans %llu, names %u\n", (unsigned long long)fo,
+	       (unsigned long long)fi, (unsigned long long)bo, (unsigned long long)bi,
+	       b->rtt_us, (unsigned long long)b->retrans, b->names);
+	if (b->state != NP_PEER_UP || b->node != 2)
+		fail("peer 2 record: state/node", b->state);
+	if (fo < echos || fo > echos + beats + extra)
+		fail("peer 2 frames_out: not the ECHOs + heartbeats", (long)fo);
+	if (fi < echos || fi > echos + beats + extra)
+		fail("peer 2 frames_in: not the ECHO_REPLYs + heartbeats", (long)fi);
+	if (bo < bo_min || bo > bo_min + (beats + extra) * (hb + 4096))
+		fail("peer 2 bytes_out: not the ECHOs' bytes", (long)bo);
+	if (bi < echos * rep || bi > echos * rep + (beats + extra) * (hb + 4096))
+		fail("peer 2 bytes_in: not the ECHO_REPLYs' bytes", (long)bi);
+	if (b->rtt_us == 0 || b->rtt_us > 1000000)
+		fail("peer 2 rtt_us", (long)b->rtt_us);
+	if (b->names < 2 || b->retrans < a->retrans)
+		fail("peer 2 names/retrans", (long)b->names);
+}
+
 static void
 check(void)
 {
@@ -146,12 +179,16 @@ check(void)
 	long st = ts_run("sh", argv, 0, 0);
 	if (st != 0)
 		fail("sh -c 'services; peers'", st);
+	struct np_peer_info pi, pa;
+	if (peer_info(2, &pa) < 0)
+		return fail("peer 2 record", 0);
+	uint64_t tm = ts_now();
 	measure();
 	const char *pv[] = { "-c", "peers", NULL };
 	ts_run("sh", pv, 0, 0);
-	struct np_peer_info pi;
-	if (peer_info(2, &pi) < 0 || pi.frames_in == 0 || pi.bytes_out < (uint64_t)bulk_mib << 20)
-		return fail("peer 2 counters", (long)pi.frames_in);
+	if (peer_info(2, &pi) < 0)
+		return fail("peer 2 record", 0);
+	check_counters(&pa, &pi, tm);
 	printf("np: kill node 2 now\n");
 	uint64_t t0 = ts_now();
 	if (wait_state(2, NP_PEER_DOWN, 10) < 0)
