@@ -105,8 +105,9 @@ dux_init_ranges(unsigned n, uint64_t range_size)
 	return 0;
 }
 
-struct ts_packet *
-dux_alloc(void)
+/* A free task-owned slot, as it is (NULL when none is left). */
+static struct ts_packet *
+take_slot(void)
 {
 	if (d.nfree == 0) {
 		reclaim();
@@ -117,8 +118,16 @@ dux_alloc(void)
 				return NULL;
 		}
 	}
-	struct ts_packet *p = &d.slots[d.free_slots[--d.nfree]];
-	memset(p, 0, HDR_BYTES);
+	return &d.slots[d.free_slots[--d.nfree]];
+}
+
+struct ts_packet *
+dux_alloc(void)
+{
+	struct ts_packet *p = take_slot();
+
+	if (p)
+		memset(p, 0, HDR_BYTES);
 	return p;
 }
 
@@ -232,7 +241,7 @@ int
 dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	 uint64_t timeout_ns)
 {
-	struct ts_packet *p = dux_alloc();
+	struct ts_packet *p = take_slot();	/* copy_packet writes the header */
 
 	if (!p)
 		return -ERR_AGAIN;

@@ -483,7 +483,8 @@ ipc_flush_locked(struct task *t)
 	struct ts_packet p;
 	long done = 0;
 
-	ipc_flush_pending(t);
+	if (s->pending || s->ndead)
+		ipc_flush_pending(t);
 	int n = ipc_tx_pending(ipc_view(s, KMAP_IPC_SRC));
 	if (n < 0)
 		return n;
