@@ -483,8 +483,7 @@ ipc_flush_locked(struct task *t)
 	struct ts_packet p;
 	long done = 0;
 
-	if (s->pending || s->ndead)
-		ipc_flush_pending(t);
+	ipc_flush_pending(t);
 	int n = ipc_tx_pending(ipc_view(s, KMAP_IPC_SRC));
 	if (n < 0)
 		return n;
