@@ -4,6 +4,12 @@
  * client, server and kernel).  Prints "BENCH <key> <value>".
  *
  *   ipc_rtt_same_hart_insns       dux_call ECHO without data, per round trip
+ *                                 (dux_call sends with send-and-wait; the
+ *                                 server is the ring server below)
+ *   ipc_rtt_same_hart_fast_insns  the same against a server looping on
+ *                                 reply-and-wait: the whole fast path
+ *   ipc_rtt_same_hart_ring_insns  the same through the rings only:
+ *                                 dux_request, dux_wait, dux_recv
  *   ipc_batch32_per_packet_insns  32 requests, then their 32 replies, per
  *                                 request + reply
  *   ipc_64k_copy_insns            64 KiB COPY request + empty reply; the
@@ -18,7 +24,8 @@
  *                                 io_wait returns and sleeps again, per
  *                                 notification
  *
- * "bench_ipc _server" is the server (also used by bench_ipc_smp);
+ * "bench_ipc _server" is the server (also used by bench_ipc_smp),
+ * "bench_ipc _fastserver" the reply-and-wait server;
  * "bench_ipc _notify <tid>" the notification target.  Every call is
  * checked: a failing one ends the run with status 1 and no figure.
  */
@@ -89,6 +96,35 @@ server(void)
 	return 0;
 }
 
+/* The reply-and-wait server: ECHO -> status 0, one request at a time (a
+ * reply is sent with the wait that follows it). */
+static int
+fast_server(void)
+{
+	struct ts_packet *rep = NULL;
+	int r = dux_init(64);
+	if (r < 0)
+		bench_die("fast server dux_init", r);
+	for (;;) {
+		long w = dux_reply_wait(rep, DUX_FOREVER);
+		if (w < 0)
+			bench_die("fast server dux_reply_wait", w);
+		rep = NULL;
+		struct ts_packet *req;
+		while ((req = dux_recv())) {
+			if (!(req->flags & (PKT_REPLY | PKT_KERNEL))) {
+				if (rep)
+					dux_send(rep);
+				if (!(rep = dux_alloc()))
+					bench_die("fast server: no slot", -ERR_AGAIN);
+				dux_reply_init(rep, req, 0);
+			}
+			dux_done(req);
+		}
+	}
+	return 0;
+}
+
 /* Kill task t (ours) and reap it. */
 static void
 end_task(long t)
@@ -137,11 +173,11 @@ notify_target(long parent)
 	return 0;
 }
 
-/* Spawn the server and wait until it answers. */
+/* Spawn server `mode` (_server, _fastserver) and wait until it answers. */
 static long
-start_server(void)
+start_server(const char *mode)
 {
-	const char *av[] = { "_server", NULL };
+	const char *av[] = { mode, NULL };
 	long s = ts_spawn("bench_ipc", av, 0, 0);
 	if (s < 0)
 		bench_die("spawn server", s);
@@ -166,6 +202,33 @@ rtt(long s, int n)
 		int r = dux_call((ts_addr)s, &req, &rep, DUX_FOREVER);
 		if (r < 0)
 			bench_die("echo call", r);
+	}
+	return ts_rdtime() - t0;
+}
+
+/* n ECHO round trips through the rings (after 100 not timed); their ticks. */
+static uint64_t
+rtt_ring(long s, int n)
+{
+	uint64_t t0 = 0;
+	for (int i = -100; i < n; i++) {
+		if (i == 0)
+			t0 = ts_rdtime();
+		struct ts_packet *p = dux_alloc();
+		if (!p)
+			bench_die("ring echo: no slot", -ERR_AGAIN);
+		p->opcode = OP_ECHO;
+		uint64_t id = dux_request((ts_addr)s, p);
+		struct ts_packet *q = NULL;
+		while (!q) {
+			long w = dux_wait(DUX_FOREVER);
+			if (w < 0)
+				bench_die("ring echo dux_wait", w);
+			q = dux_recv();
+		}
+		if (q->id != id || q->status < 0)
+			bench_die("ring echo reply", q->status < 0 ? q->status : -ERR_INVAL);
+		dux_done(q);
 	}
 	return ts_rdtime() - t0;
 }
@@ -277,13 +340,19 @@ main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "_server") == 0)
 		return server();
+	if (argc > 1 && strcmp(argv[1], "_fastserver") == 0)
+		return fast_server();
 	if (argc > 2 && strcmp(argv[1], "_notify") == 0)
 		return notify_target(strtol(argv[2], NULL, 10));
 	int r = dux_init(64);
 	if (r < 0)
 		bench_die("dux_init", r);
-	long s = start_server();
+	long fs = start_server("_fastserver");
+	bench_report("ipc_rtt_same_hart_fast_insns", rtt(fs, N_RTT), N_RTT);
+	end_task(fs);
+	long s = start_server("_server");
 	bench_report("ipc_rtt_same_hart_insns", rtt(s, N_RTT), N_RTT);
+	bench_report("ipc_rtt_same_hart_ring_insns", rtt_ring(s, N_RTT), N_RTT);
 	bench_batch(s);
 	bench_64k(s, PKT_DATA_COPY, "ipc_64k_copy_insns");
 	bench_64k(s, PKT_DATA_MOVE, "ipc_64k_move_insns");

@@ -107,8 +107,9 @@ dux_init_ranges(unsigned n, uint64_t range_size)
 	return 0;
 }
 
-struct ts_packet *
-dux_alloc(void)
+/* A free task-owned slot, as it is (NULL when none is left). */
+static struct ts_packet *
+take_slot(void)
 {
 	if (d.nfree == 0) {
 		reclaim();
@@ -119,8 +120,16 @@ dux_alloc(void)
 				return NULL;
 		}
 	}
-	struct ts_packet *p = &d.slots[d.free_slots[--d.nfree]];
-	memset(p, 0, HDR_BYTES);
+	return &d.slots[d.free_slots[--d.nfree]];
+}
+
+struct ts_packet *
+dux_alloc(void)
+{
+	struct ts_packet *p = take_slot();
+
+	if (p)
+		memset(p, 0, HDR_BYTES);
 	return p;
 }
 
@@ -261,7 +270,7 @@ int
 dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	 uint64_t timeout_ns)
 {
-	struct ts_packet *p = dux_alloc();
+	struct ts_packet *p = take_slot();	/* copy_packet writes the header */
 
 	if (!p)
 		return -ERR_AGAIN;
@@ -269,7 +278,10 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	/* Without a reply (time-out, error) *reply is all zero: a
 	 * dux_data_free(reply) that follows frees nothing. */
 	memset(reply, 0, HDR_BYTES);
-	uint64_t id = dux_request(to, p);
+	p->addr = to;
+	p->id = ++d.next_id;
+	p->flags &= (uint16_t)~PKT_REPLY;
+	uint64_t id = p->id;
 	uint64_t deadline = DUX_FOREVER;
 	if (timeout_ns != DUX_FOREVER)
 		deadline = ts_now() + timeout_ns;
@@ -277,27 +289,44 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 		int s;
 		while ((s = rx_take()) >= 0) {
 			struct ts_packet *q = &d.slots[s];
-			if (is_reply_to(q, id)) {
+			if (!p && is_reply_to(q, id)) {
 				copy_packet(reply, q);
 				dux_done(q);
 				return reply->status;
 			}
 			d.parked[d.park_head++ % IPC_MAX_SLOTS] = (uint16_t)s;
 		}
-		if (s == -2)
+		if (s == -2 && !p)
 			return take_reply_in_place(id, reply);
 		uint64_t left = DUX_FOREVER;
 		if (deadline != DUX_FOREVER) {
 			uint64_t now = ts_now();
-			if (now >= deadline)
+			if (now >= deadline && !p)
 				return -ERR_TIMEOUT;
-			left = deadline - now;
+			left = now >= deadline ? 0 : deadline - now;
 		}
-		long r = sys_io_wait(left);
+		/* The first wait sends the request too (send-and-wait: the
+		 * server gets the hart at once when it waits on ours). */
+		long r = p ? sys_ipc_call(slot_index(p), left) : sys_io_wait(left);
+		if (p)
+			dux_done(p);	/* copied by the kernel: ours again */
+		p = NULL;
 		reclaim();
 		if (r < 0)
 			return (int)r;
 	}
+}
+
+long
+dux_reply_wait(struct ts_packet *r, uint64_t timeout_ns)
+{
+	uint32_t parked = d.park_head - d.park_tail;
+	long n = sys_ipc_reply_wait(r ? slot_index(r) : IPC_SLOT_NONE, parked ? 0 : timeout_ns);
+
+	if (r)
+		dux_done(r);
+	reclaim();
+	return n < 0 ? n : n + parked;
 }
 
 void

@@ -118,10 +118,21 @@ fail:
 	return err;
 }
 
-/* ipc_lock held: `t` sleeps in io_wait and should return now. */
+/* ipc_lock held: `t` sleeps in io_wait and should return now.  Inside a
+ * send-and-wait (ipc_call) the first such task that last ran on this hart
+ * is only remembered (hart, pinned: read without sched_lock, a hint that
+ * sched_handoff checks again): the caller hands it the hart or wakes it when
+ * it is done. */
 static void
 wake_iowait(struct task *t)
 {
+	struct hart *h = this_hart();
+
+	if (h->handoff_open && t->iowait && (!h->handoff || h->handoff == t) &&
+	    t->hart == h->index && (t->pinned < 0 || (unsigned)t->pinned == h->index)) {
+		h->handoff = t;
+		return;
+	}
 	spin_lock(&sched_lock);
 	if (t->iowait && t->state == TASK_SLEEPING) {
 		t->iowait = 0;
@@ -441,6 +452,28 @@ route(struct task *t, struct ts_packet *p)
 	return 0;
 }
 
+/* ipc_lock held: check and route packet *p (a copy) sent by `t`; 0 when
+ * delivered, else the error for its completion. */
+static int
+send_packet(struct task *t, struct ts_packet *p)
+{
+	const char *why = "";
+	int err = ipc_packet_check(p, &why);
+
+	return err ? err : route(t, p);
+}
+
+/* ipc_lock held: the error completion of packet *p into t's own ring; 0, or
+ * -ERR_AGAIN when even that ring is full. */
+static int
+complete_error(struct task *t, const struct ts_packet *p, int err)
+{
+	struct ts_packet c;
+
+	kpacket(&c, p->addr, p->id, p->handle, err, p->opcode, PKT_REPLY);
+	return rx_put(t, &c);
+}
+
 /* ipc_lock held.  Drain t's transmit ring; returns packets consumed or a
  * negative error when the ring itself is corrupt. */
 long
@@ -456,23 +489,16 @@ ipc_flush_locked(struct task *t)
 		return n;
 	while (n-- > 0) {
 		uint32_t slot;
-		const char *why = "";
 		struct ipc_view *v = ipc_view(s, KMAP_IPC_SRC);
 		int err = ipc_tx_peek(v, &slot);
 		if (err == 0) {
 			ipc_packet_fetch(v, slot, &p);
-			err = ipc_packet_check(&p, &why);
-			if (err == 0)
-				err = route(t, &p);
+			err = send_packet(t, &p);
 		} else {
 			memset(&p, 0, sizeof(p));
 		}
-		if (err < 0) {
-			struct ts_packet c;
-			kpacket(&c, p.addr, p.id, p.handle, err, p.opcode, PKT_REPLY);
-			if (rx_put(t, &c) < 0)
-				break;	/* no room even for the completion: retry later */
-		}
+		if (err < 0 && complete_error(t, &p, err) < 0)
+			break;	/* no room even for the completion: retry later */
 		ipc_tx_advance(ipc_view(s, KMAP_IPC_SRC));
 		done++;
 	}
@@ -490,6 +516,32 @@ ipc_flush(struct task *t)
 	return r;
 }
 
+/* ipc_lock held, released here.  Return the packets waiting in t's receive
+ * ring, or sleep until one arrives (or timeout_ns, or a notification), handing
+ * the hart to `to` if the caller's send woke it (see ipc_call). */
+static long
+wait_or_handoff(struct task *t, uint64_t timeout_ns, struct task *to)
+{
+	int waiting = ipc_rx_waiting(ipc_view(t->ipc, KMAP_IPC_SRC));
+
+	if (waiting != 0 || timeout_ns == 0 || t->notify_pending) {
+		if (to)
+			wake_iowait(to);
+		spin_unlock(&ipc_lock);
+		return waiting < 0 ? -ERR_INVAL : waiting;
+	}
+	uint64_t to_a0 = 0;
+	if (to) {
+		int w = ipc_rx_waiting(ipc_view(to->ipc, KMAP_IPC_DST));
+		to_a0 = (uint64_t)(w < 0 ? -ERR_INVAL : w);
+	}
+	uint64_t ticks = ns_to_ticks(timeout_ns), now = rdtime();
+	uint64_t until = ticks > UINT64_MAX / 2 - now ? UINT64_MAX / 2 : now + ticks;
+	t->frame.x[10] = 0;
+	t->iowait = 1;
+	sched_handoff(t, until, &ipc_lock, to, to_a0);
+}
+
 long
 ipc_io_wait(struct task *t, uint64_t timeout_ns)
 {
@@ -501,16 +553,46 @@ ipc_io_wait(struct task *t, uint64_t timeout_ns)
 		spin_unlock(&ipc_lock);
 		return r;
 	}
-	int waiting = ipc_rx_waiting(ipc_view(t->ipc, KMAP_IPC_SRC));
-	if (waiting != 0 || timeout_ns == 0 || t->notify_pending) {
-		spin_unlock(&ipc_lock);
-		return waiting < 0 ? -ERR_INVAL : waiting;
+	return wait_or_handoff(t, timeout_ns, NULL);
+}
+
+long
+ipc_call(struct task *t, unsigned slot, uint64_t timeout_ns, int reply)
+{
+	struct ipc_state *s = t->ipc;
+	struct ts_packet p;
+
+	if (!s)
+		return -ERR_INVAL;
+	int none = reply && slot == IPC_SLOT_NONE;
+	if (!none && slot >= 2 * s->v.n)
+		return -ERR_INVAL;	/* not a slot of the area (the ring's rule) */
+	spin_lock(&ipc_lock);
+	if (!none) {
+		ipc_packet_fetch(ipc_view(s, KMAP_IPC_SRC), slot, &p);
+		if (!(p.flags & PKT_REPLY) != !reply) {
+			spin_unlock(&ipc_lock);
+			return -ERR_INVAL;	/* a reply to ipc_call, a request to reply_wait */
+		}
 	}
-	uint64_t ticks = ns_to_ticks(timeout_ns), now = rdtime();
-	uint64_t until = ticks > UINT64_MAX / 2 - now ? UINT64_MAX / 2 : now + ticks;
-	t->frame.x[10] = 0;
-	t->iowait = 1;
-	sched_sleep_release(t, until, &ipc_lock);
+	struct hart *h = this_hart();
+	h->handoff_open = 1;
+	h->handoff = NULL;
+	long r = ipc_flush_locked(t);	/* what the ring holds goes first */
+	if (r >= 0 && !none) {
+		int err = send_packet(t, &p);
+		if (err < 0 && complete_error(t, &p, err) < 0)
+			r = -ERR_AGAIN;	/* own receive ring full: nothing sent */
+	}
+	h->handoff_open = 0;
+	struct task *to = h->handoff;
+	if (r < 0) {
+		if (to)
+			wake_iowait(to);
+		spin_unlock(&ipc_lock);
+		return r;
+	}
+	return wait_or_handoff(t, timeout_ns, to);
 }
 
 /* ipc_lock held: the receive-ring waiting count, for a notified waker. */

@@ -168,9 +168,10 @@ sleep_remove(struct task *t)
 	t->sl_next = NULL;
 }
 
-/* A blocked (sleeping, waiting or new) task becomes runnable. */
-void
-sched_wakeup(struct task *t)
+/* The bookkeeping of a wake-up, without a run queue: off the sleep list,
+ * counted runnable in its group, its vruntime lifted to the group's floor. */
+static void
+wake_account(struct task *t)
 {
 	struct group *g = t->group;
 
@@ -184,6 +185,13 @@ sched_wakeup(struct task *t)
 	g->nrunnable++;
 	if (t->vruntime < g->min_vruntime)
 		t->vruntime = g->min_vruntime;
+}
+
+/* A blocked (sleeping, waiting or new) task becomes runnable. */
+void
+sched_wakeup(struct task *t)
+{
+	wake_account(t);
 	sched_enqueue(t);
 }
 
@@ -266,21 +274,17 @@ balance(struct hart *h)
 	}
 }
 
-/* Run `t` (on this hart's queue, sched_lock held): never returns. */
+/* Make `t` the running task of `h` and enter it (sched_lock held, released
+ * here): never returns.  The slice and the timer are the caller's business. */
 static void __attribute__((noreturn))
-run(struct hart *h, struct task *t)
+enter(struct hart *h, struct task *t)
 {
-	uint64_t now = rdtime();
-
-	rq_remove(t);
 	t->state = TASK_RUNNING;
 	t->hart = h->index;
 	if (t->vruntime > t->group->min_vruntime)
 		t->group->min_vruntime = t->vruntime;
 	h->cur = t;
 	h->idle = 0;
-	h->slice_start = now;
-	program_timer(h, now);
 	spin_unlock(&sched_lock);
 	if (h->root != t->vs.root)
 		vm_switch(&t->vs);
@@ -289,6 +293,20 @@ run(struct hart *h, struct task *t)
 		task_exit(t, t->exit_status);
 	notify_check(t);
 	user_return(&t->frame);
+}
+
+/* Run `t` (on this hart's queue, sched_lock held) in a fresh slice: never
+ * returns. */
+static void __attribute__((noreturn))
+run(struct hart *h, struct task *t)
+{
+	uint64_t now = rdtime();
+
+	rq_remove(t);
+	h->cur = t;
+	h->slice_start = now;
+	program_timer(h, now);
+	enter(h, t);
 }
 
 /* Called through sched_restart (arch/trap.S) on a fresh kernel stack. */
@@ -397,9 +415,29 @@ sched_sleep(struct task *t, uint64_t until)
 void
 sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
 {
+	sched_handoff(t, until, also, NULL, 0);
+}
+
+void
+sched_handoff(struct task *t, uint64_t until, struct spinlock *also, struct task *to,
+	      uint64_t to_a0)
+{
 	struct hart *h = this_hart();
 
 	spin_lock(&sched_lock);
+	/* Wake `to` if it still sleeps in io_wait (nobody else woke it since
+	 * the caller saw it, under `also`): on this hart directly when it last
+	 * ran here and may run here, else through a run queue. */
+	int woke = to && to->iowait && to->state == TASK_SLEEPING;
+	int direct = woke && !t->killed && to->hart == h->index &&
+		     (to->pinned < 0 || (unsigned)to->pinned == h->index);
+	if (woke) {
+		to->iowait = 0;
+		to->frame.x[10] = to_a0;
+		wake_account(to);
+		if (!direct)
+			sched_enqueue(to);
+	}
 	if (also)
 		spin_unlock(also);
 	if (t->killed) {
@@ -418,9 +456,18 @@ sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
 		pp = &(*pp)->sl_next;
 	t->sl_next = *pp;
 	*pp = t;
-	h->cur = NULL;
-	spin_unlock(&sched_lock);
-	schedule();
+	if (!direct) {
+		h->cur = NULL;
+		spin_unlock(&sched_lock);
+		schedule();
+	}
+	/* The hand-off: `to` runs in the rest of t's slice; no run queue, no
+	 * pick, and the armed timer stays unless t's deadline is earlier. */
+	t->handoffs++;
+	h->cur = to;
+	if (until < h->timer_at)
+		program_timer(h, h->slice_start);
+	enter(h, to);
 }
 
 /* Software interrupt from another hart: a task was queued here or the

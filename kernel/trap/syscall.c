@@ -308,6 +308,13 @@ ksys_info(struct task *t, unsigned key, long arg)
 		spin_unlock(&sched_lock);
 		return r;
 	}
+	case INFO_IPC_HANDOFFS: {
+		spin_lock(&sched_lock);
+		struct task *x = task_lookup(arg);
+		r = x ? (long)x->handoffs : -ERR_SRCH;
+		spin_unlock(&sched_lock);
+		return r;
+	}
 	case INFO_TIMEBASE_HZ:
 		return (long)timebase_hz;
 	case INFO_KHEAP_BYTES:
@@ -365,6 +372,18 @@ static long
 ksys_ipc_flush(struct task *t)
 {
 	return ipc_flush(t);
+}
+
+static long
+ksys_ipc_call(struct task *t, unsigned slot, uint64_t timeout_ns)
+{
+	return ipc_call(t, slot, timeout_ns, 0);
+}
+
+static long
+ksys_ipc_reply_wait(struct task *t, unsigned slot, uint64_t timeout_ns)
+{
+	return ipc_call(t, slot, timeout_ns, 1);
 }
 
 /* Copy a service name in; kills the task on a bad pointer or length. */

@@ -5,6 +5,8 @@
  * killed for bad arguments; the kernel must not panic, hang or leak: after
  * every round the task count and kernel heap bytes are back, and free pages
  * plus the pages the kernel heap keeps (its high-water mark) are back.
+ * ipc_call and ipc_reply_wait get slot numbers near the area's (whatever
+ * bytes the slots hold) and short time-outs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,13 @@ fuzz_child(int argc, char **argv)
 			a[k] = arg();
 		if (n == SYS_task_spawn && rnd() % 2)
 			a[0] = (long)(uintptr_t)"hello", a[1] = 5, a[3] = 0;	/* sometimes valid */
+		if (n == SYS_ipc_call || n == SYS_ipc_reply_wait) {
+			/* The fast path: often a slot of the area (it may hold
+			 * any bytes), a short time-out so the run goes on. */
+			if (rnd() % 2)
+				a[0] = (long)(rnd() % 20);
+			a[1] = (long)(rnd() % 2 ? 0 : rnd() % 1000000);
+		}
 		ts_ecall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 	return 0;

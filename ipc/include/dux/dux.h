@@ -17,6 +17,10 @@
  *   Client, many in flight:
  *     p = dux_alloc(); fill p (addr is set by dux_request); id = dux_request(to, p);
  *     ... dux_wait(timeout) ...; while ((q = dux_recv())) { match q->id; dux_done(q); }
+ *   Server, reply-and-wait (one request at a time, the fast path):
+ *     r = NULL; for (;;) { dux_reply_wait(r, DUX_FOREVER); r = NULL;
+ *       while ((req = dux_recv())) { if (r) dux_send(r); r = dux_alloc();
+ *         dux_reply_init(r, req, status); ...; dux_done(req); } }
  *   Server:
  *     for (;;) { dux_wait(DUX_FOREVER);
  *       while ((req = dux_recv())) {
@@ -89,7 +93,9 @@ void dux_done(struct ts_packet *p);
 /* Set p's destination and a fresh id, send; returns the id. */
 uint64_t dux_request(ts_addr to, struct ts_packet *p);
 /* Send a copy of `req` (header and name) to `to` and wait up to timeout_ns
- * for its reply, copied to *reply; other packets that arrive meanwhile are
+ * for its reply, copied to *reply.  The request goes with send-and-wait
+ * (sys_ipc_call) after what the transmit ring holds, so a server waiting on
+ * this hart runs at once.  Other packets that arrive meanwhile are
  * parked for dux_recv.  Returns reply->status, -ERR_TIMEOUT (the reply, if
  * it comes later, is then returned by dux_recv), or -ERR_AGAIN when no slot
  * is free (reply untouched).  After any other failure the header of *reply
@@ -102,6 +108,14 @@ int dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
  * follows is then skipped), so that every request gets its reply.  NULL
  * only when req is not a slot the task holds and no slot is free. */
 struct ts_packet *dux_reply_alloc(struct ts_packet *req, int status);
+/* Reply-and-wait: send reply `r` (a dux_alloc'd slot, filled; NULL for
+ * none) after the transmit ring, then wait as dux_wait(timeout_ns).  The
+ * client the reply wakes gets the hart at once when it waits on this hart
+ * (sys_ipc_reply_wait).  r's slot is free again on return, whatever the
+ * result.  Returns packets waiting (parked ones included), or -ERR_INVAL (r
+ * is not a reply: nothing sent), -ERR_AGAIN (r was refused and the error
+ * completion found the receive ring full: nothing sent). */
+long dux_reply_wait(struct ts_packet *r, uint64_t timeout_ns);
 /* Fill r as the reply to req: addr, id, opcode, handle, PKT_REPLY, status. */
 void dux_reply_init(struct ts_packet *r, const struct ts_packet *req, int status);
 /* Send a reply carrying `name` (may be NULL).  0 or -ERR_AGAIN (no slot),

@@ -56,6 +56,8 @@ enum ts_info {
 				   hart's clock jumps ahead */
 	INFO_EPOCH_NS,		/* real time at boot in ns since 1970-01-01 UTC
 				   (QEMU virt's goldfish RTC); 0 if unknown */
+	INFO_IPC_HANDOFFS,	/* arg = tid: times the task handed its hart straight
+				   to the task its ipc_call/ipc_reply_wait woke */
 	INFO_COUNT
 };
 

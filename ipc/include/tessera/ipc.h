@@ -16,6 +16,7 @@
 typedef uint64_t ts_addr;
 #define IPC_ADDR_KERNEL	 0ull	/* packets to the kernel itself (WATCH...) */
 #define IPC_NAME_MAX	 255u
+#define IPC_SLOT_NONE	 0xffffffffu	/* ipc_reply_wait: no reply to send */
 
 enum ts_opcode {
 	OP_NONE = 0,

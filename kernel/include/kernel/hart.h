@@ -27,6 +27,8 @@ struct hart {
 	uint64_t slice_start;		/* time the current task was picked */
 	uint64_t timer_at;		/* deadline armed with SBI */
 	uint64_t ticks_idle;		/* time spent in wfi */
+	int handoff_open;		/* in ipc_call: defer the first io_wait wake-up */
+	struct task *handoff;		/* ... to this task (ipc_lock held) */
 
 	/* Guarded by sched_lock. */
 	struct task *rq_head;		/* runnable tasks waiting for this hart */

@@ -20,6 +20,12 @@ long ipc_flush_locked(struct task *t);
 long ipc_setup(struct task *t, uint64_t va, unsigned n);
 long ipc_flush(struct task *t);
 long ipc_io_wait(struct task *t, uint64_t timeout_ns);
+/* Send-and-wait (reply = 0: the packet in send slot `slot` must be a
+ * request) or reply-and-wait (reply = 1: a reply, or IPC_SLOT_NONE for
+ * none): drain the transmit ring, send the slot's packet as the ring would,
+ * then wait as io_wait, handing the hart to the task the send woke if it
+ * sleeps in io_wait on this hart (syscalls.def ipc_call, ipc_reply_wait). */
+long ipc_call(struct task *t, unsigned slot, uint64_t timeout_ns, int reply);
 long ipc_notify_set(struct task *t, uint64_t entry, uint64_t stack);
 long ipc_notify(struct task *t, long tid, uint64_t value);
 void ipc_notify_return(struct task *t) __attribute__((noreturn));

@@ -72,6 +72,7 @@ struct task {
 	uint64_t wait_status_uva;	/* where to store the child's status */
 	int killed;			/* exit at next kernel entry */
 	int iowait;			/* sleeping in io_wait: packets wake it */
+	uint64_t handoffs;		/* direct hand-offs it made (sched_handoff) */
 	int exit_status;
 	unsigned nchildren;
 };
@@ -123,6 +124,12 @@ void sched_sleep(struct task *t, uint64_t until) __attribute__((noreturn));
  * the task is marked asleep, so that no wake-up is lost. */
 void sched_sleep_release(struct task *t, uint64_t until, struct spinlock *also)
 	__attribute__((noreturn));
+/* The same, and wake `to` (with a0 = to_a0) if it still sleeps in io_wait:
+ * when it last ran on this hart (and may run here) it gets the hart at once,
+ * in the rest of t's slice, with no run-queue insert, pick or timer work
+ * (the IPC fast path); else it is woken as usual. */
+void sched_handoff(struct task *t, uint64_t until, struct spinlock *also, struct task *to,
+		   uint64_t to_a0) __attribute__((noreturn));
 void sched_wakeup(struct task *t);		/* sched_lock held */
 void schedule(void) __attribute__((noreturn));	/* pick next and run it */
 void sched_return(void) __attribute__((noreturn));	/* resume hart->cur or schedule */
