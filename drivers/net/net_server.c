@@ -58,11 +58,10 @@ drop(struct ts_packet *req)
 static void
 reply_info(const struct ts_packet *req)
 {
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, 0);
 
 	if (!r)
-		return;
-	dux_reply_init(r, req, 0);
+		return;	/* req is not a held slot: cannot happen */
 	dux_set_name(r, dev.mac, VNET_MAC_LEN);
 	info_stats = dev.stats;
 	r->flags |= PKT_DATA_COPY;

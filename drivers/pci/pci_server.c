@@ -313,11 +313,6 @@ serve(struct ts_packet *req)
 		dux_done(req);
 		return;
 	}
-	struct ts_packet *r = dux_alloc();
-	if (!r) {
-		dux_done(req);
-		return;
-	}
 	const struct pci_dev *hd = NULL;
 	for (unsigned i = 0; req->opcode == OP_OPEN && i < bus.ndev; i++) {
 		char at[16];
@@ -330,23 +325,23 @@ serve(struct ts_packet *req)
 			hd = d;
 	}
 	int alen = hd ? pci_driver_args(&host, hd, hold_args, sizeof(hold_args)) : -ERR_NOENT;
-	if (req->opcode == OP_OPEN) {
-		dux_reply_init(r, req, alen < 0 ? alen : 0);
-		if (alen > 0) {
-			r->flags |= PKT_DATA_COPY;
-			r->data = (uint64_t)(uintptr_t)hold_args;
-			r->len = (uint64_t)alen;
-		}
-	} else if (req->opcode == OP_LIST || req->opcode == OP_INFO) {
-		dux_reply_init(r, req, (int)bus.ndev);
-		r->flags |= PKT_DATA_COPY;
-		r->data = (uint64_t)(uintptr_t)(req->opcode == OP_LIST ? list_text : info_text);
-		r->len = req->opcode == OP_LIST ? list_len : info_len;
-	} else {
-		dux_reply_init(r, req, -ERR_NOTSUP);
-	}
-	dux_send(r);
+	unsigned op = req->opcode;
+	int st = op == OP_OPEN ? (alen < 0 ? alen : 0) :
+		 op == OP_LIST || op == OP_INFO ? (int)bus.ndev : -ERR_NOTSUP;
+	/* Decoded: the reply may now take req's own slot (dux_reply_alloc). */
 	dux_data_free(req);
+	struct ts_packet *r = dux_reply_alloc(req, st);
+	if (r && op == OP_OPEN && alen > 0) {
+		r->flags |= PKT_DATA_COPY;
+		r->data = (uint64_t)(uintptr_t)hold_args;
+		r->len = (uint64_t)alen;
+	} else if (r && (op == OP_LIST || op == OP_INFO)) {
+		r->flags |= PKT_DATA_COPY;
+		r->data = (uint64_t)(uintptr_t)(op == OP_LIST ? list_text : info_text);
+		r->len = op == OP_LIST ? list_len : info_len;
+	}
+	if (r)
+		dux_send(r);
 	dux_done(req);
 }
 

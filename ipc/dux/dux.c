@@ -266,6 +266,15 @@ take_reply_in_place(uint64_t id, struct ts_packet *reply)
 	return reply->status;
 }
 
+/* dux_call without a reply: *reply all zero, so that a dux_data_free(reply)
+ * that follows frees nothing; returns err. */
+static int
+no_reply(struct ts_packet *reply, int err)
+{
+	memset(reply, 0, HDR_BYTES);
+	return err;
+}
+
 int
 dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	 uint64_t timeout_ns)
@@ -275,9 +284,6 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 	if (!p)
 		return -ERR_AGAIN;
 	copy_packet(p, req);
-	/* Without a reply (time-out, error) *reply is all zero: a
-	 * dux_data_free(reply) that follows frees nothing. */
-	memset(reply, 0, HDR_BYTES);
 	p->addr = to;
 	p->id = ++d.next_id;
 	p->flags &= (uint16_t)~PKT_REPLY;
@@ -296,13 +302,15 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 			}
 			d.parked[d.park_head++ % IPC_MAX_SLOTS] = (uint16_t)s;
 		}
-		if (s == -2 && !p)
-			return take_reply_in_place(id, reply);
+		if (s == -2 && !p) {
+			int st = take_reply_in_place(id, reply);
+			return st == -ERR_AGAIN ? no_reply(reply, st) : st;
+		}
 		uint64_t left = DUX_FOREVER;
 		if (deadline != DUX_FOREVER) {
 			uint64_t now = ts_now();
 			if (now >= deadline && !p)
-				return -ERR_TIMEOUT;
+				return no_reply(reply, -ERR_TIMEOUT);
 			left = now >= deadline ? 0 : deadline - now;
 		}
 		/* The first wait sends the request too (send-and-wait: the
@@ -313,7 +321,7 @@ dux_call(ts_addr to, const struct ts_packet *req, struct ts_packet *reply,
 		p = NULL;
 		reclaim();
 		if (r < 0)
-			return (int)r;
+			return no_reply(reply, (int)r);
 	}
 }
 
@@ -345,8 +353,8 @@ dux_set_name(struct ts_packet *p, const void *name, size_t len)
 {
 	if (len > IPC_NAME_MAX)
 		return -ERR_TOOBIG;
-	if (len)
-		memcpy(p->name, name, len);
+	if (len && name != p->name)	/* a reply in its request's slot may keep the name */
+		memmove(p->name, name, len);
 	p->name_len = (uint16_t)len;
 	return 0;
 }
@@ -356,10 +364,9 @@ dux_reply(const struct ts_packet *req, int status, const void *name, size_t name
 {
 	if (name_len > IPC_NAME_MAX)
 		return -ERR_TOOBIG;
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, status);
 	if (!r)
 		return -ERR_AGAIN;
-	dux_reply_init(r, req, status);
 	dux_set_name(r, name, name_len);
 	dux_send(r);
 	return 0;
@@ -368,11 +375,10 @@ dux_reply(const struct ts_packet *req, int status, const void *name, size_t name
 int
 dux_reply_data(const struct ts_packet *req, int status, const void *data, size_t len)
 {
-	struct ts_packet *r = dux_alloc();
+	struct ts_packet *r = dux_reply_alloc((struct ts_packet *)(uintptr_t)req, status);
 
 	if (!r)
 		return -ERR_AGAIN;
-	dux_reply_init(r, req, status);
 	r->flags |= PKT_DATA_COPY;
 	r->data = (uint64_t)(uintptr_t)data;
 	r->len = len;

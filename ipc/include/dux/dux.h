@@ -118,8 +118,10 @@ struct ts_packet *dux_reply_alloc(struct ts_packet *req, int status);
 long dux_reply_wait(struct ts_packet *r, uint64_t timeout_ns);
 /* Fill r as the reply to req: addr, id, opcode, handle, PKT_REPLY, status. */
 void dux_reply_init(struct ts_packet *r, const struct ts_packet *req, int status);
-/* Send a reply carrying `name` (may be NULL).  0 or -ERR_AGAIN (no slot),
- * -ERR_TOOBIG (name over IPC_NAME_MAX). */
+/* Send a reply carrying `name` (may be NULL), in a slot from
+ * dux_reply_alloc (so it always has one when req is a held slot).  0,
+ * -ERR_AGAIN (no slot: req is not a slot the task holds), -ERR_TOOBIG (name
+ * over IPC_NAME_MAX). */
 int dux_reply(const struct ts_packet *req, int status, const void *name, size_t name_len);
 /* Send a reply whose data is `len` bytes at `data`, COPY (len may be 0).  The
  * kernel reads the buffer when it consumes the reply: keep it unchanged until
