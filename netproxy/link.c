@@ -240,6 +240,7 @@ input(const void *buf, int n)
 {
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL);
 
+	np_peers_frame(buf, (size_t)n, np_now());
 	if (!p)
 		return;	/* out of pool buffers: dropped, TCP resends */
 	pbuf_take(p, buf, (u16_t)n);

@@ -70,6 +70,9 @@ uint32_t np_link_queue_cap(void);
 void np_peers_start(void);			/* listen, state of every peer */
 uint64_t np_peers_tick(uint64_t now);		/* timers; returns next deadline */
 void np_peers_info(struct np_peer_info *out);	/* nodes - 1 records */
+/* A received Ethernet frame (before lwIP): a TCP segment from a peer's
+ * address to or from NP_PORT counts as that peer's life. */
+void np_peers_frame(const uint8_t *f, size_t n, uint64_t now);
 /* ECHO of `size` bytes to `node` for request req (held until the reply). */
 int np_peer_echo(unsigned node, uint64_t size, struct ts_packet *req);
 /* Send ANNOUNCE with payload p[len] to every peer that is up (and to each

@@ -525,6 +525,36 @@ np_peers_start(void)
 	tcp_accept(listener, on_accept);
 }
 
+/*
+ * Liveness below TCP: with loss, one lost segment holds back every later
+ * one of its direction (in-order delivery) while both sides sit in
+ * retransmission back-off, so neither data nor a new acknowledgement may
+ * reach us for over NP_DEAD_MS although the peer keeps sending (a bulk
+ * ECHO at 5 % loss lost its peer that way).  Any TCP segment from the
+ * peer's address on our port shows it is alive; a dead peer sends none.
+ */
+void
+np_peers_frame(const uint8_t *f, size_t n, uint64_t now)
+{
+	if (n < 14 + 20 + 4 || f[12] != 0x08 || f[13] != 0x00)
+		return;				/* not IPv4 */
+	const uint8_t *ip = f + 14;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if ((ip[0] >> 4) != 4 || ihl < 20 || n < 14 + ihl + 4 || ip[9] != 6)
+		return;				/* not TCP */
+	if (ip[12] != 10 || ip[13] != 77 || ip[14] != 0)
+		return;				/* not from the cluster's net */
+	unsigned node = ip[15];
+	const uint8_t *tcp = ip + ihl;
+	unsigned sport = (unsigned)tcp[0] << 8 | tcp[1], dport = (unsigned)tcp[2] << 8 | tcp[3];
+	if (node < 1 || node > np_conf.nodes || node == np_conf.self ||
+	    (sport != NP_PORT && dport != NP_PORT))
+		return;
+	struct peer *p = &peers[node];
+	if (p->info.state == NP_PEER_UP && p->c && now > p->last_rx)
+		p->last_rx = now;
+}
+
 static uint64_t
 earliest(uint64_t a, uint64_t b)
 {
